@@ -1,0 +1,1 @@
+"""callflow package."""

@@ -1,0 +1,67 @@
+"""The composition root: `create_app(settings, overrides)` wires every package into one aiohttp app.
+
+Every shared object lives under a `web.AppKey`; engines, connections and background tasks are
+started and stopped by `cleanup_ctx`. `overrides` lets tests pass their own ports (fakes) by key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from hotline.db import make_engine, make_sessionmaker
+from hotline.health import Health
+from hotline.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker)
+HEALTH = web.AppKey("health", Health)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    if ENGINE not in app:
+        app[ENGINE] = make_engine(app[SETTINGS].database_url)
+    app[SESSIONS] = make_sessionmaker(app[ENGINE])
+    engine = app[ENGINE]
+
+    async def probe() -> dict[str, Any]:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return {"ok": True, "dialect": engine.dialect.name}
+
+    app[HEALTH].register("database", probe)
+    yield
+    await engine.dispose()
+
+
+async def healthz(request: web.Request) -> web.Response:
+    healthy, report = await request.app[HEALTH].report()
+    return web.json_response({"ok": healthy, **report}, status=200 if healthy else 503)
+
+
+def create_app(settings: Settings, overrides: Mapping[web.AppKey[Any], Any] | None = None) -> web.Application:
+    """Build the service. Packages add their routes and background work through their `setup`."""
+    app = web.Application(client_max_size=8 * 1024 * 1024)
+    app[SETTINGS] = settings
+    app[HEALTH] = Health()
+    for key, value in (overrides or {}).items():
+        app[key] = value
+    app.cleanup_ctx.append(_database)
+    app.router.add_get("/healthz", healthz)
+    for setup in _package_setups():
+        setup(app)
+    return app
+
+
+def _package_setups() -> list[Any]:
+    """Each package's `setup(app)`, in dependency order. A package that has none is simply absent."""
+    setups: list[Any] = []
+    return setups

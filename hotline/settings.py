@@ -1,0 +1,87 @@
+"""Settings from environment variables. Every field has an embedded default so `make run` works alone.
+
+The table in README.md lists them; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment (all names start with HOTLINE_ unless noted)."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    database_url: str = "sqlite+aiosqlite:///var/hotline.sqlite3"
+    data_dir: Path = Path("var")
+    ari_url: str = "http://127.0.0.1:8088"
+    ari_user: str = "asterisk"
+    ari_password: str = "asterisk"
+    ari_app: str = "hotline"
+    menu_path: Path | None = None
+    prompts_dir: Path = Path("var/prompts")
+    recordings_dir: Path = Path("var/recordings")
+    timezone: str = "Asia/Shanghai"
+    office_hours: str = "08:30-12:00,14:00-17:30"
+    vosk_model_path: Path | None = None
+    asr_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    public_url: str = "http://127.0.0.1:8080"
+    production: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(name)
+            return value if value not in (None, "") else default
+
+        data_dir = Path(get("HOTLINE_DATA_DIR", "var") or "var")
+        menu = get("HOTLINE_MENU_PATH")
+        vosk = get("VOSK_MODEL_PATH")
+        return cls(
+            http_host=get("HOTLINE_HTTP_HOST", "127.0.0.1") or "127.0.0.1",
+            http_port=int(get("HOTLINE_HTTP_PORT", "8080") or 8080),
+            database_url=get("HOTLINE_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/hotline.sqlite3")
+            or "",
+            data_dir=data_dir,
+            ari_url=(get("HOTLINE_ARI_URL", "http://127.0.0.1:8088") or "").rstrip("/"),
+            ari_user=get("HOTLINE_ARI_USER", "asterisk") or "asterisk",
+            ari_password=get("HOTLINE_ARI_PASSWORD", "asterisk") or "asterisk",
+            ari_app=get("HOTLINE_ARI_APP", "hotline") or "hotline",
+            menu_path=Path(menu) if menu else None,
+            prompts_dir=Path(get("HOTLINE_PROMPTS_DIR", str(data_dir / "prompts")) or ""),
+            recordings_dir=Path(get("HOTLINE_RECORDINGS_DIR", str(data_dir / "recordings")) or ""),
+            timezone=get("HOTLINE_TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai",
+            office_hours=get("HOTLINE_OFFICE_HOURS", "08:30-12:00,14:00-17:30") or "",
+            vosk_model_path=Path(vosk) if vosk else None,
+            asr_url=get("HOTLINE_ASR_URL"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_from=get("TWILIO_FROM"),
+            public_url=(get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8080") or "").rstrip("/"),
+            production=(get("HOTLINE_PRODUCTION", "0") or "0").lower() in ("1", "true", "yes"),
+        )
+
+    def describe(self) -> list[tuple[str, str]]:
+        """Field names and values with secrets masked, for `hotline serve` start-up logs."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in ("ari_password", "twilio_auth_token") and value:
+                value = "***"
+            out.append((f.name, str(value)))
+        return out
