@@ -1,0 +1,1 @@
+"""Pure work-order domain: no asyncio, no I/O."""
