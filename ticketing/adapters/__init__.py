@@ -1,0 +1,1 @@
+"""Adapters of the ticketing package: ORM, repository, calendar store, notifiers."""
