@@ -1,0 +1,1 @@
+"""Adapters of callflow: SQLAlchemy models and stores."""
