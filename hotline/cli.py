@@ -50,6 +50,9 @@ def _register_core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def _registrars() -> list[Registrar]:
     regs: list[Registrar] = [_register_core]
+    from ticketing.calendar_cli import register as register_calendar
+
+    regs.append(register_calendar)
     return regs
 
 
