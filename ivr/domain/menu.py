@@ -41,6 +41,8 @@ class Destination:
     priority: int = 1
     label: str = ""
     """Chinese label, e.g. "投诉举报"."""
+    prompt: str | None = None
+    """Announcement the session may play when handing the call over (e.g. "transfer_seat"), or None."""
 
 
 @dataclass(frozen=True)
@@ -119,4 +121,5 @@ class Menu:
         names = [self.greeting_prompt, self.closed_prompt]
         for node in self.nodes.values():
             names += [node.prompt, node.invalid_prompt, node.timeout_prompt]
+        names += [d.prompt for d in self.destinations.values() if d.prompt]
         return list(dict.fromkeys(names))

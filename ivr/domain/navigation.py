@@ -99,8 +99,11 @@ class Route:
 
 @dataclass(frozen=True)
 class RecordVoiceMessage:
+    """Record the caller's voice message (留言) after a beep; the caller ends it with `terminate_on`."""
+
     max_seconds: float
     beep: bool = True
+    terminate_on: str = "#"
 
 
 @dataclass(frozen=True)
