@@ -10,7 +10,7 @@ import pytest
 
 from hotline.settings import Settings
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fakes.loop_db"]
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
