@@ -27,6 +27,8 @@ class Settings:
     ari_user: str = "asterisk"
     ari_password: str = "asterisk"
     ari_app: str = "hotline"
+    seat_context: str = "hotline-seat"
+    seat_extension: str = "s"
     menu_path: Path | None = None
     prompts_dir: Path = Path("var/prompts")
     recordings_dir: Path = Path("var/recordings")
@@ -62,6 +64,8 @@ class Settings:
             ari_user=get("HOTLINE_ARI_USER", "asterisk") or "asterisk",
             ari_password=get("HOTLINE_ARI_PASSWORD", "asterisk") or "asterisk",
             ari_app=get("HOTLINE_ARI_APP", "hotline") or "hotline",
+            seat_context=get("HOTLINE_SEAT_CONTEXT", "hotline-seat") or "hotline-seat",
+            seat_extension=get("HOTLINE_SEAT_EXTENSION", "s") or "s",
             menu_path=Path(menu) if menu else None,
             prompts_dir=Path(get("HOTLINE_PROMPTS_DIR", str(data_dir / "prompts")) or ""),
             recordings_dir=Path(get("HOTLINE_RECORDINGS_DIR", str(data_dir / "recordings")) or ""),
