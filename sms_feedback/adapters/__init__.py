@@ -1,0 +1,1 @@
+"""Adapters: the Twilio gateway, the local outbox and the aiohttp webhooks."""

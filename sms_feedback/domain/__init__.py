@@ -1,0 +1,1 @@
+"""Pure survey rules: reply parsing, wording and sending policy (no I/O)."""

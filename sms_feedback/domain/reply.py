@@ -1,0 +1,367 @@
+"""Parsing an enterprise's SMS reply to a satisfaction survey (短信回复解析).
+
+Pure and explainable: every result carries a `reason` naming the rule that decided it, so an agent can
+see why a reply was read as it was. The rules, in order:
+
+1. An empty reply is unclear.
+2. An opt-out (退订, TD, T, 取消订阅, 不要再发…) wins over anything else: it must be honoured.
+3. A survey choice — 1/2/3 (also full-width １２３), or 一/二/三 standing alone or after 选/评价/回复 —
+   decides the rating. Long digit runs are work-order numbers, digits followed by a unit (三个工作日,
+   2天) are not choices. "不是3" strikes a choice out; after a correction (不对, 按错了, 改为) only the
+   choices that follow count. Two neighbouring choices (1 2) give the less favourable one; choices far
+   apart (1 3) are contradictory and unclear. Text around the choice is the comment.
+4. Otherwise words and emoji decide. Substance beats politeness: any complaint (没解决, 照样, 拖了,
+   sarcasm such as 可真会办事, escalation such as 市长信箱) makes the reply dissatisfied even if it also
+   says 满意. Negation flips a word (不太满意, 不是很满意 → dissatisfied; 没有不满意 → basically satisfied,
+   or satisfied when praise follows). A rating word followed by a question mark (满意？) is not a rating.
+   Courtesy alone (谢谢, 好的, 收到) is not a rating.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Rating(StrEnum):
+    """What a reply means for the survey (评价结果)."""
+
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+    OPT_OUT = "opt_out"  # 退订
+    UNCLEAR = "unclear"  # 无法识别, send one clarifying SMS
+
+
+@dataclass(frozen=True)
+class ParsedReply:
+    """The reading of one reply: the rating, the enterprise's own words, and why."""
+
+    rating: Rating
+    comment: str
+    reason: str
+    work_order_ref: str | None = None  # a digit run of 4+ digits the reply names (工单号 or its tail)
+    cues: tuple[str, ...] = field(default=())  # the words, emoji or choices that were found
+
+
+CHOICE_RATINGS = {1: Rating.SATISFIED, 2: Rating.BASICALLY_SATISFIED, 3: Rating.DISSATISFIED}
+_ORDER = {Rating.SATISFIED: 1, Rating.BASICALLY_SATISFIED: 2, Rating.DISSATISFIED: 3}
+
+# --- normalisation -------------------------------------------------------------------------------
+
+_FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20  # ideographic space
+
+
+def normalise(text: str) -> str:
+    """Full-width ASCII to half-width and lower case, keeping every character's position."""
+    out = text.translate(_FULLWIDTH)
+    return "".join(ch.lower() if ch.isascii() else ch for ch in out)
+
+
+_PUNCT = " \t\r\n,.;:!?'\"()[]{}<>~`@#$%^&*_+=|\\/-、，。；：！？“”‘’（）【】《》〈〉「」『』…—·～\u200b\ufe0f"
+_CLAUSE_PUNCT = ",.;:!?，。；：！？、\n…"
+
+# --- opt-out ---------------------------------------------------------------------------------------
+
+_OPT_OUT_WORDS = re.compile(
+    r"退订|退定|取消订阅|取消短信|取消关注|拒收|屏蔽|勿扰|"
+    r"(?:不要|别|不用|勿|请勿|停止|不想|不再|不需要)再?(?:给我)?(?:发(?![生现展票放布言挥])|推送|发送|接收|收到|打扰)|"
+    r"(?<![a-z])(?:td|unsubscribe|stop)(?![a-z])"
+)
+_OPT_OUT_WHOLE = {"t"}
+
+# --- choices -----------------------------------------------------------------------------------------
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "两": 2, "四": 4, "五": 5}
+_UNITS = "个天月年日号次周点分时秒元块岁楼栋层米里万千百亿星颗项条件位名倍%"
+_ASCII_CHOICE = re.compile(rf"(?<![\d.:/\-第])(\d)(?![\d]|[.:/\-]\d|\s*[{_UNITS}])")
+_CN_CHOICE_AFTER_VERB = re.compile(
+    r"(?:选|选择|选项|评价|评|回复|回|答|打|按|给)\s*[:：]?\s*([一二三])"
+    r"(?=$|[\s,.;:!?，。；：！？、)）】”\"'a-z\d]|满意|基本|不满)"
+)
+_STRIKE = re.compile(r"(?:不是|不选|别选|没选|并非|not)\s*$")
+_CORRECTION = re.compile(r"不对|按错|错了|打错|写错|选错|更正|改为|改成|改选|应该是|重新选|重选")
+_WORK_ORDER_REF = re.compile(r"(?<!\d)\d{4,}(?!\d)")
+
+
+@dataclass(frozen=True)
+class _Choice:
+    value: int
+    start: int
+    end: int
+
+
+def _choices(text: str) -> list[_Choice]:
+    found = [_Choice(int(m.group(1)), m.start(1), m.end(1)) for m in _ASCII_CHOICE.finditer(text)]
+    for m in _CN_CHOICE_AFTER_VERB.finditer(text):
+        found.append(_Choice(_CN_DIGITS[m.group(1)], m.start(1), m.end(1)))
+    # a clause that is nothing but 一 / 二 / 三
+    for m in re.finditer(r"[^,.;:!?，。；：！？、\s]+", text):
+        clause = m.group(0).strip(_PUNCT)
+        if len(clause) == 1 and clause in "一二三":
+            start = m.start() + m.group(0).index(clause)
+            if not any(c.start == start for c in found):
+                found.append(_Choice(_CN_DIGITS[clause], start, start + 1))
+    return sorted(found, key=lambda c: c.start)
+
+
+# --- words and emoji -------------------------------------------------------------------------------
+
+SAT, BASIC, BASIC_DOUBLE_NEG, DIS, MILD, COURTESY, NEUTRAL = (
+    "satisfied",
+    "basic",
+    "double-negation",
+    "dissatisfied",
+    "mild-complaint",
+    "courtesy",
+    "neutral",
+)
+
+_LEXICON: dict[str, str] = {}
+
+
+def _add(level: str, words: str) -> None:
+    for word in words.split():  # "_" joins the words of an English phrase: not_bad
+        _LEXICON[word.replace("_", " ")] = level
+
+
+_add(
+    SAT,
+    "满意 很满意 非常满意 十分满意 特别满意 挺满意 超满意 太满意 满意满意 好评 五星好评 五星 点赞 赞 "
+    "很好 挺好 非常好 特别好 真好 太好了 很棒 真棒 不错 很不错 挺不错 给力 靠谱 解决了 已解决 办好了 "
+    "处理好了 办妥 落实了 很及时 高效 很快 圆满 称赞 表扬 "
+    "good great excellent perfect satisfied nice awesome 👍 👏 😊 😀 😄 😁 🙂 ❤ 💯 👌 🥰 😍",
+)
+_add(
+    BASIC,
+    "基本满意 基本上满意 基本还满意 还算满意 算是满意 勉强满意 比较满意 还行 还可以 还好 一般 一般般 凑合 "
+    "马马虎虎 过得去 尚可 勉强 及格 中评 差不多 差强人意 三星 ok吧 "
+    "so-so average fair okay-ish 😐",
+)
+_add(
+    DIS,
+    "不满意 不满 很不满意 不怎么样 不咋样 不太行 不靠谱 不负责 非常不满意 差评 差 很差 太差 极差 真差 不好 不行 太慢 很慢 非常慢 失望 "
+    "垃圾 糟糕 敷衍 推诿 推脱 扯皮 踢皮球 糊弄 应付 没用 没有用 不作为 乱作为 不理想 不尽如人意 一星 两星 二星 "
+    "没解决 没有解决 未解决 没能解决 没得到解决 没有得到解决 得不到解决 没处理 没有处理 未处理 没人处理 "
+    "没办 没有办 还没 没人联系 没人管 没人理 没人回 没回复 没有回复 没回音 没消息 没下文 照样 照旧 依旧 依然 "
+    "仍然 老样子 一点没变 没变 没有变化 没变化 没有改变 没效果 没有效果 毫无效果 不了了之 石沉大海 走过场 "
+    "形式主义 就走了 白跑 拖了 拖延 拖拖拉拉 一拖再拖 拖着 这叫办结 怎么就办结 算什么办结 呵呵 无语 服了 "
+    "可真会 真会办事 你们自己觉得呢 市长信箱 市长热线 曝光 媒体 记者 举报 上访 信访 起诉 纪委 再投诉 "
+    "继续投诉 还要投诉 去投诉 有什么用 有啥用 "
+    "bad terrible poor awful unsatisfied dissatisfied useless 👎 😡 😠 🤬 💢 😤 😞 😒 🙄 💩",
+)
+_add(MILD, "有点慢 慢了点 慢了一点 稍慢 略慢 稍微慢 有点久 久了点 有待提高 有待改进 还需改进")
+_add(
+    BASIC_DOUBLE_NEG,
+    "没有不满意 没不满意 不是不满意 并非不满意 没什么不满意 没有什么不满意 not_bad",
+)
+_add(COURTESY, "谢谢 感谢 多谢 辛苦了 辛苦 好 快 及时 耐心 热情 thanks thank 🙏 🌹 💐")
+_add(
+    NEUTRAL,
+    "你好 您好 好的 好吧 收到 知道了 了解 嗯 哦 ok okay 不好意思 好像 好多 只好 正好 刚好 最好 好几 差点 出差 "
+    "相差 满意度 是否满意 满不满意 一般来说",
+)
+_add(BASIC, "just_ok so_so not_too_bad")
+_MAX_WORD = max(len(w) for w in _LEXICON)
+
+_NEGATION_BEFORE = re.compile(
+    r"(?:不|没有?|未|并不|毫不|一点也?不|一点都不|not|n't|never)\s*(?:是)?\s*"
+    r"(?:太|很|大|怎么|够|算|特别|非常|十分|那么|so|very|too)?\s*$"
+)
+_QUESTIONED_AFTER = re.compile(r"^\s*(?:[?？]|吗|么|嘛)")
+_REGEX_CUES: list[tuple[re.Pattern[str], str, str]] = [
+    (re.compile(r"办结\s*[?？]|叫办结|算办结"), DIS, "closure questioned"),
+    (re.compile(r"可?真(?:会|行|是)(?:啊|呀)?[,，。!！]?\s*$|你们可真"), DIS, "sarcasm"),
+    (re.compile(r"(?:投诉|反映|等|跑)了\s*(?:半|[一二两三四五六七八九十几多\d]+)\s*个?多?(?:月|年|星期|周)"), MILD, "long wait"),
+    (re.compile(r"[⭐★]{4,}"), SAT, "four or five stars"),
+    (re.compile(r"(?<![⭐★])[⭐★]{3}(?![⭐★])"), BASIC, "three stars"),
+    (re.compile(r"(?<![⭐★])[⭐★]{1,2}(?![⭐★])"), DIS, "one or two stars"),
+    (re.compile(r"(?<![\d.])[45]\s*颗?星"), SAT, "four or five stars"),
+    (re.compile(r"(?<![\d.])3\s*颗?星"), BASIC, "three stars"),
+    (re.compile(r"(?<![\d.])[12]\s*颗?星"), DIS, "one or two stars"),
+]
+
+
+@dataclass(frozen=True)
+class _Cue:
+    level: str
+    text: str
+    start: int
+    end: int
+
+
+def _clause_prefix(text: str, index: int) -> str:
+    """The text between the last clause break and `index`: where a negation of the next word can be."""
+    start = index
+    while start > 0 and text[start - 1] not in _CLAUSE_PUNCT:
+        start -= 1
+    return text[start:index]
+
+
+def _word_cues(text: str) -> tuple[list[_Cue], list[str]]:
+    cues: list[_Cue] = []
+    notes: list[str] = []
+    i = 0
+    while i < len(text):
+        for size in range(min(_MAX_WORD, len(text) - i), 0, -1):
+            word = text[i : i + size]
+            level = _LEXICON.get(word)
+            if level is None:
+                continue
+            if word.isascii() and word[0].isalpha():  # English words need word boundaries
+                before = text[i - 1] if i else " "
+                after = text[i + size] if i + size < len(text) else " "
+                if before.isalpha() or after.isalpha():
+                    continue
+            cues.append(_negated(text, _Cue(level, word, i, i + size), notes))
+            i += size
+            break
+        else:
+            i += 1
+    for pattern, level, label in _REGEX_CUES:
+        for m in pattern.finditer(text):
+            cues.append(_Cue(level, m.group(0).strip(), m.start(), m.end()))
+            notes.append(label)
+    return [c for c in cues if c.level != NEUTRAL], notes
+
+
+def _negated(text: str, cue: _Cue, notes: list[str]) -> _Cue:
+    """Apply a negation just before a word (不太满意) or a question just after it (满意？)."""
+    prefix = _clause_prefix(text, cue.start)
+    if cue.level in (SAT, BASIC, COURTESY) and _NEGATION_BEFORE.search(prefix):
+        notes.append(f"negated {cue.text}")
+        return _Cue(DIS, (prefix[-5:] + cue.text).strip(), cue.start, cue.end)
+    if cue.level == DIS and _NEGATION_BEFORE.search(prefix) and cue.text in ("不满意", "不满", "差", "bad"):
+        notes.append(f"double negation {cue.text}")
+        return _Cue(BASIC_DOUBLE_NEG, (prefix[-5:] + cue.text).strip(), cue.start, cue.end)
+    if cue.level in (SAT, BASIC) and _QUESTIONED_AFTER.match(text[cue.end :]):
+        notes.append(f"questioned {cue.text}")
+        return _Cue(NEUTRAL, cue.text, cue.start, cue.end)
+    return cue
+
+
+def _rating_from_words(cues: list[_Cue]) -> tuple[Rating, str] | None:
+    levels = {c.level for c in cues}
+
+    def named(*wanted: str) -> str:
+        return "、".join(dict.fromkeys(c.text for c in cues if c.level in wanted))
+
+    if DIS in levels:
+        return Rating.DISSATISFIED, f"complaint words: {named(DIS)}"
+    if BASIC in levels:
+        return Rating.BASICALLY_SATISFIED, f"lukewarm words: {named(BASIC)}"
+    if BASIC_DOUBLE_NEG in levels:
+        if SAT in levels:
+            return Rating.SATISFIED, f"double negation with praise: {named(BASIC_DOUBLE_NEG, SAT)}"
+        return Rating.BASICALLY_SATISFIED, f"double negation: {named(BASIC_DOUBLE_NEG)}"
+    if SAT in levels and MILD in levels:
+        return Rating.BASICALLY_SATISFIED, f"praise with a reservation: {named(SAT, MILD)}"
+    if SAT in levels:
+        return Rating.SATISFIED, f"praise words: {named(SAT)}"
+    if MILD in levels:
+        return None
+    return None
+
+
+# --- the parser ------------------------------------------------------------------------------------
+
+
+def parse_reply(raw: str) -> ParsedReply:
+    """Read one SMS reply. Never raises: what can't be read is `Rating.UNCLEAR` with the reason."""
+    text = normalise(raw or "")
+    stripped = text.strip(_PUNCT)
+    refs = _WORK_ORDER_REF.findall(text)
+    ref = refs[-1] if refs else None
+    if not stripped:
+        return ParsedReply(Rating.UNCLEAR, "", "empty reply", ref)
+
+    opt_out = _OPT_OUT_WORDS.search(text)
+    if opt_out or stripped in _OPT_OUT_WHOLE:
+        word = opt_out.group(0) if opt_out else stripped
+        return ParsedReply(Rating.OPT_OUT, "", f"opt-out word: {word}", ref, (word,))
+
+    choice = _decide_choice(text)
+    if isinstance(choice, str):
+        if choice.startswith("contradictory"):
+            return ParsedReply(Rating.UNCLEAR, raw.strip(), choice, ref)
+        out_of_range_note = choice
+    elif choice is not None:
+        return _from_choice(raw, text, choice, ref)
+    else:
+        out_of_range_note = ""
+
+    cues, notes = _word_cues(text)
+    decided = _rating_from_words(cues)
+    if decided is None:
+        if out_of_range_note:
+            return ParsedReply(Rating.UNCLEAR, raw.strip(), out_of_range_note, ref)
+        found = [c.text for c in cues]
+        reason = "no rating words" + (f" (only {'、'.join(found)})" if found else "")
+        return ParsedReply(Rating.UNCLEAR, raw.strip(), reason, ref, tuple(found))
+    rating, reason = decided
+    if notes:
+        reason += f" [{'; '.join(dict.fromkeys(notes))}]"
+    comment = raw.strip() if _has_more_than_cues(text, cues) else ""
+    return ParsedReply(rating, comment, reason, ref, tuple(c.text for c in cues))
+
+
+_CHOICE_WORD = {1: "满意", 2: "基本满意", 3: "不满意"}
+
+
+def _from_choice(raw: str, text: str, choice: _Choice, ref: str | None) -> ParsedReply:
+    """A choice decides, unless the words around it say the opposite (1 with 没解决, 3 with 很满意)."""
+    rating = CHOICE_RATINGS[choice.value]
+    comment = _comment(raw, choice)
+    words = _rating_from_words(_word_cues(text)[0])
+    if words is not None and abs(_ORDER[words[0]] - _ORDER[rating]) == 2:
+        return ParsedReply(
+            Rating.UNCLEAR,
+            raw.strip(),
+            f"choice {choice.value} contradicts the words ({words[1]})",
+            ref,
+            (str(choice.value),),
+        )
+    reason = f"choice {choice.value} ({_CHOICE_WORD[choice.value]})"
+    return ParsedReply(rating, comment, reason, ref, (str(choice.value),))
+
+
+def _decide_choice(text: str) -> _Choice | str | None:
+    """The survey choice in the reply, a note why there is none usable, or None without digits."""
+    candidates = _choices(text)
+    if not candidates:
+        return None
+    corrections = list(_CORRECTION.finditer(text))
+    if corrections:
+        after = [c for c in candidates if c.start >= corrections[-1].end()]
+        if after:
+            candidates = after
+    kept = [c for c in candidates if not _STRIKE.search(text[max(0, c.start - 6) : c.start])]
+    valid = [c for c in kept if c.value in CHOICE_RATINGS]
+    if not valid:
+        named = "、".join(str(c.value) for c in candidates)
+        return f"choice out of range: {named}"
+    values = sorted({c.value for c in valid})
+    if len(values) == 1:
+        return valid[-1]
+    if values[-1] - values[0] == 1:
+        worst = values[-1]
+        return next(c for c in valid if c.value == worst)
+    return f"contradictory choices: {'、'.join(str(v) for v in values)}"
+
+
+def _comment(raw: str, choice: _Choice) -> str:
+    """The reply's words without the choice itself, e.g. "3 办得太慢" → "办得太慢"."""
+    before = raw[: choice.start].strip(_PUNCT)
+    after = raw[choice.end :].strip(_PUNCT)
+    return " ".join(part for part in (before, after) if part)
+
+
+def _has_more_than_cues(text: str, cues: list[_Cue]) -> bool:
+    rest = list(text)
+    for cue in cues:
+        for k in range(cue.start, cue.end):
+            rest[k] = " "
+    leftover = "".join(rest).strip(_PUNCT)
+    return len(re.sub(r"[的了啊呀吧呢哦嗯\s]", "", leftover)) > 0
