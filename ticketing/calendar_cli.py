@@ -40,9 +40,10 @@ def _sqlite_file_missing(url: str) -> Path | None:
     return Path(path)
 
 
-async def load_calendar(settings: Settings, err: TextIO = sys.stderr) -> WorkingCalendar:
-    """The calendar with the database's overrides and imports, or without them (and a note) when the
-    database or its calendar tables are not there yet."""
+async def load_calendar(settings: Settings, err: TextIO | None = None) -> WorkingCalendar:
+    """The calendar with the database's overrides and imports, or without them (and a note on `err`,
+    default stderr) when the database or its calendar tables are not there yet."""
+    err = err or sys.stderr
     hours = OfficeHours.parse(settings.office_hours, settings.timezone)
     missing = _sqlite_file_missing(settings.database_url)
     if missing is not None:
