@@ -27,5 +27,6 @@ class Health:
             except Exception as exc:  # a probe that fails is a component that is down
                 state = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
             out[name] = state
-            healthy = healthy and bool(state.get("ok"))
+            if state.get("affects_status", True):  # informational probes (e.g. ARI) only report
+                healthy = healthy and bool(state.get("ok"))
         return healthy, out
