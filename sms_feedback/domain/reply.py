@@ -365,3 +365,18 @@ def _has_more_than_cues(text: str, cues: list[_Cue]) -> bool:
             rest[k] = " "
     leftover = "".join(rest).strip(_PUNCT)
     return len(re.sub(r"[的了啊呀吧呢哦嗯\s]", "", leftover)) > 0
+
+
+_REF_CHOICE = re.compile(
+    r"(?<!\d)(\d{4,})(?:\s*[:：,，、\-=]\s*|\s*(?:评价|选)\s*|\s+)([123])(?![\d.])"
+)
+
+
+def ref_choices(raw: str) -> list[tuple[str, Rating]]:
+    """Ratings given per work order in an answer to a merged survey: "1037 1，2037 3" → two pairs.
+
+    Each pair is a work-order tail (or full number) followed by a choice; the service matches tails
+    to the pending surveys of the sender.
+    """
+    text = normalise(raw or "")
+    return [(m.group(1), CHOICE_RATINGS[int(m.group(2))]) for m in _REF_CHOICE.finditer(text)]
