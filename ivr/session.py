@@ -368,7 +368,27 @@ def setup(app: web.Application) -> None:
     register_call_plugin(app, _install_navigation)
 
 
+class MenuUnavailable(Exception):
+    """The menu could not be loaded at start-up; calls go straight back to the dialplan."""
+
+    error_id = "ivr-menu-unavailable"
+
+
 def _install_navigation(app: web.Application, controller: Controller) -> None:
+    try:
+        factory = _navigation_from_settings(app, controller)
+    except Exception as exc:
+        log.exception("the voice menu could not be set up; inbound calls continue in the dialplan")
+        problem = f"{type(exc).__name__}: {exc}"
+
+        def factory(channel: Event, args: list[str]) -> NavigationSession:
+            raise MenuUnavailable(problem)  # the controller then continues the call in the dialplan
+
+    for arg in NAVIGATION_ARGS:
+        controller.route(arg, factory)
+
+
+def _navigation_from_settings(app: web.Application, controller: Controller) -> SessionFactory:
     from hotline.app import SESSIONS, SETTINGS
     from ivr.config import load_menu
     from ticketing.domain.calendar import OfficeHours, WorkingCalendar
@@ -385,6 +405,4 @@ def _install_navigation(app: web.Application, controller: Controller) -> None:
         clock=controller.clock,
         voice_messages_dir=settings.recordings_dir / "voice-messages",
     )
-    factory = navigation_factory(ports)
-    for arg in NAVIGATION_ARGS:
-        controller.route(arg, factory)
+    return navigation_factory(ports)
