@@ -53,6 +53,9 @@ def _registrars() -> list[Registrar]:
     from ticketing.calendar_cli import register as register_calendar
 
     regs.append(register_calendar)
+    from callflow.cli import register as register_call
+
+    regs.append(register_call)
     return regs
 
 
