@@ -6,6 +6,7 @@ body). Every method returns Asterisk's parsed JSON; ids are plain strings.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -44,7 +45,8 @@ class AriClient:
         timeout_s: float = 30.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.auth = aiohttp.BasicAuth(user, password)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        self.headers = {"Authorization": f"Basic {token}"}
         self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(5.0, timeout_s))
         self._session = session
         self._owns_session = session is None
@@ -71,7 +73,7 @@ class AriClient:
         url = f"{self.base_url}/ari{path}"
         try:
             async with self.session.request(
-                method, url, params=_query(params), json=body, auth=self.auth, timeout=self.timeout
+                method, url, params=_query(params), json=body, headers=self.headers, timeout=self.timeout
             ) as resp:
                 if resp.status >= 400:
                     message = await self._message(resp)

@@ -121,7 +121,7 @@ class EventStream:
     async def _session_once(self) -> None:
         url = self.client.events_url(self.apps)
         async with self.client.session.ws_connect(
-            url, auth=self.client.auth, heartbeat=self.heartbeat_s, max_msg_size=0
+            url, headers=self.client.headers, heartbeat=self.heartbeat_s, max_msg_size=0
         ) as ws:
             self._ws = ws
             self.state.connections += 1
