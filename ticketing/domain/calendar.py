@@ -25,6 +25,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
 
+__all__ = [
+    "LIBRARY_YEARS",
+    "CalendarDataMissing",
+    "CalendarError",
+    "DayOverride",
+    "DayStatus",
+    "InvalidOfficeHours",
+    "NaiveDatetimeRefused",
+    "OfficeHours",
+    "WorkingCalendar",
+    "YearSchedule",
+]
+
 ONE_DAY = timedelta(days=1)
 
 # English names used by chinesecalendar → the Chinese names users read.
