@@ -79,11 +79,13 @@ class DingTalkRobot:
         self, title: str, text: str, at_mobiles: Sequence[str] = (), at_all: bool = False
     ) -> None:
         """A markdown message; `title` shows in the conversation list, `text` in the group."""
+        text = _with_mentions(text, at_mobiles)
         await self.send(
             {"msgtype": "markdown", "markdown": {"title": title, "text": text}, "at": _at(at_mobiles, at_all)}
         )
 
     async def send_text(self, content: str, at_mobiles: Sequence[str] = (), at_all: bool = False) -> None:
+        content = _with_mentions(content, at_mobiles)
         await self.send({"msgtype": "text", "text": {"content": content}, "at": _at(at_mobiles, at_all)})
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -121,3 +123,9 @@ class DingTalkRobot:
 
 def _at(mobiles: Sequence[str], at_all: bool) -> dict[str, Any]:
     return {"atMobiles": list(mobiles), "isAtAll": at_all}
+
+
+def _with_mentions(text: str, mobiles: Sequence[str]) -> str:
+    """DingTalk only highlights an @mobile that also appears in the text, so add the missing ones."""
+    missing = [m for m in mobiles if f"@{m}" not in text]
+    return text + "".join(f" @{m}" for m in missing) if missing else text

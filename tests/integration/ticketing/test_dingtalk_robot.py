@@ -78,7 +78,10 @@ async def test_a_signed_markdown_message_is_delivered(webhook, dingtalk, session
     assert dingtalk.received == [
         {
             "msgtype": "markdown",
-            "markdown": {"title": "工单即将超期", "text": "### 工单 GD20251009001\n请于 **10月9日 16:00** 前办结"},
+            "markdown": {
+                "title": "工单即将超期",
+                "text": "### 工单 GD20251009001\n请于 **10月9日 16:00** 前办结 @13800001111",
+            },
             "at": {"atMobiles": ["13800001111"], "isAtAll": False},
         }
     ]
