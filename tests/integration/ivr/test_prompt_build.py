@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import array
 import math
-import shutil
 import wave
 from pathlib import Path
 
@@ -15,11 +14,6 @@ from ivr.adapters.synthesis import EspeakSox, PromptToolMissing
 from ivr.config import load_menu, parse_menu
 from ivr.domain.menu import Menu
 from ivr.prompts import PromptBuilder, prompt_inventory, read_manifest
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("espeak-ng") is None or shutil.which("sox") is None,
-    reason="needs Debian packages espeak-ng and sox (scripts/system-deps.sh installs them)",
-)
 
 SMALL_MENU = """\
 root: main
