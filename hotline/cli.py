@@ -59,6 +59,9 @@ def _registrars() -> list[Registrar]:
     from ivr.cli import register as register_ivr
 
     regs.append(register_ivr)
+    from sms_feedback.cli import register as register_survey
+
+    regs.append(register_survey)
     return regs
 
 
