@@ -1,0 +1,143 @@
+"""A draft work order (工单草稿) from a call transcript: explainable rules, no hosted model.
+
+`DraftExtractor` is built once (it loads jieba and the rules) and then drafts a call in a few
+milliseconds. The draft's field names and values are those of the eval set's "gold" records; the
+"why" part says which words decided each field, so an agent can trust or correct it at a glance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from asr.domain import classify
+from asr.domain.cues import IndexedTranscript
+from asr.domain.enterprise import EnterpriseFinder
+from asr.domain.keywords import KeywordExtractor
+from asr.domain.location import LocationFinder
+from asr.domain.phone import contact_phone
+from asr.domain.routing import suggest_unit
+from asr.domain.rules import DraftRules
+from asr.domain.transcript import Turn
+
+_CLASS_VERB = {classify.CONSULTATION: "咨询", classify.COMPLAINT: "反映", classify.SUGGESTION: "建议"}
+_CLASS_TOPIC_END = {classify.CONSULTATION: "相关事项", classify.COMPLAINT: "问题", classify.SUGGESTION: "事项"}
+
+
+@dataclass(frozen=True)
+class DraftWorkOrder:
+    """The draft: what the agent would otherwise type after the call."""
+
+    klass: str
+    service: str
+    complexity: str | None
+    department: str | None
+    answered_on_line: bool
+    enterprise: str | None
+    contact_phone: str | None
+    location: str | None
+    keywords: list[str]
+    summary: str
+    why: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The draft as JSON-ready data with the eval set's field names ("class", not "klass")."""
+        return {
+            "class": self.klass,
+            "service": self.service,
+            "complexity": self.complexity,
+            "department": self.department,
+            "answered_on_line": self.answered_on_line,
+            "enterprise": self.enterprise,
+            "contact_phone": self.contact_phone,
+            "location": self.location,
+            "keywords": self.keywords,
+            "summary": self.summary,
+            "why": self.why,
+        }
+
+
+class DraftExtractor:
+    """Turns transcripts into drafts; construct once per process (jieba and the rules load here)."""
+
+    def __init__(self, rules: DraftRules) -> None:
+        self.rules = rules
+        self.locations = LocationFinder(rules.places)
+        unit_names = tuple(rules.units.keywords)
+        aliases = tuple(a for names in rules.units.aliases.values() for a in names)
+        self.enterprises = EnterpriseFinder(rules.enterprise, places=rules.places.names + unit_names + aliases)
+        self.keywords = KeywordExtractor(rules.vocabulary(), rules.stopwords)
+
+    def draft(self, turns: list[Turn]) -> DraftWorkOrder:
+        ix = IndexedTranscript(turns, self.keywords.is_common_word)
+        phone = contact_phone(turns)
+        answered, handed_on_words = classify.answered_on_line(ix, self.rules.classes, phone is not None)
+        klass = classify.call_class(ix, self.rules.classes, answered)
+        assert klass.value is not None
+        service = classify.service(ix, self.rules.classes, klass.value)
+        complexity = classify.complexity(ix, self.rules.classes, klass.value)
+        location = self.locations.find(turns)
+        township = location.township if location else None
+        if township is None:
+            named = self.locations.townships_named(ix.caller_text())
+            township = named[0] if named else None
+        routing = suggest_unit(ix, self.rules.units, township)
+        department = None if answered else routing.unit
+        enterprise = self.enterprises.find(turns)
+        enterprise_name = enterprise.name if enterprise else None
+        text = self.keywords.correct(ix.caller_text() + " " + ix.agent_text())
+        keywords = self.keywords.keywords(
+            text,
+            preferred=[*routing.words[:2], *service.words[:1]],
+            exclude=[enterprise_name or "", location.text if location else "", phone or ""],
+        )
+        summary = self._summary(klass.value, enterprise_name, location.text if location else None,
+                                keywords, answered, department)
+        why = {
+            "class_scores": klass.scores,
+            "class_words": klass.words,
+            "service_words": service.words,
+            "complexity_words": complexity.words,
+            "department_confidence": routing.confidence if department else 0.0,
+            "department_reason": routing.reason if department else _no_department_reason(answered),
+            "department_words": routing.words if department else [],
+            "department_runners_up": [{"unit": u, "score": s} for u, s in routing.runners_up],
+            "handed_on_words": handed_on_words,
+            "enterprise_found_by": enterprise.how if enterprise else None,
+        }
+        return DraftWorkOrder(
+            klass=klass.value,
+            service=str(service.value),
+            complexity=complexity.value,
+            department=department,
+            answered_on_line=answered,
+            enterprise=enterprise_name,
+            contact_phone=phone,
+            location=location.text if location else None,
+            keywords=keywords,
+            summary=summary,
+            why=why,
+        )
+
+    @staticmethod
+    def _summary(
+        klass: str,
+        enterprise: str | None,
+        location: str | None,
+        keywords: list[str],
+        answered: bool,
+        department: str | None,
+    ) -> str:
+        who = enterprise or "来电人"
+        where = f"（{location}）" if location else ""
+        topic = "、".join(keywords[:3]) or "有关"
+        sentence = f"{who}{where}{_CLASS_VERB[klass]}{topic}{_CLASS_TOPIC_END[klass]}"
+        if answered:
+            return sentence + "，坐席已当场答复。"
+        if department:
+            return sentence + f"，建议转{department}办理。"
+        return sentence + "，已记录转相关部门。"
+
+
+def _no_department_reason(answered: bool) -> str:
+    return "坐席已当场答复，无需转办" if answered else "没有指向具体承办单位的关键词，需人工指定"
