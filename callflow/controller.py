@@ -160,7 +160,7 @@ class Controller:
                 return channel_id
         return None
 
-    def _begin(self, channel: Event, args: list[str]) -> bool:
+    def _begin(self, channel: Event, args: list[str], resumed: bool = False) -> bool:
         factory = self.routes.get(args[0] if args else "")
         if factory is None:
             log.info("channel %s entered %s with args %s: no route, left alone", channel["id"], self.app, args)
@@ -174,7 +174,7 @@ class Controller:
         worker = _Worker(self, session)
         self.workers[session.channel_id] = worker
         self.stats.calls_started += 1
-        worker.queue.put_nowait(Begin())
+        worker.queue.put_nowait(Begin(resumed))
         return True
 
     def _forget(self, worker: _Worker) -> None:
@@ -241,7 +241,7 @@ class Controller:
                 await self.client.hangup_if_present(channel_id)
                 continue
             args = _stasis_args(channel, self.app)
-            if args is not None and self._begin(channel, args):
+            if args is not None and self._begin(channel, args, resumed=True):
                 self.stats.resumed_new += 1
                 log.info("reconcile: channel %s entered while we were away; new session", channel_id)
         for bridge_id in sorted((our_bridges & set(bridges)) - owned_bridges):

@@ -25,6 +25,10 @@ class CallRecordStore(Protocol):
 
     async def add_voice_message(self, message: VoiceMessage, file_path: str | None) -> None: ...
 
+    async def find_open(self, channel_id: str) -> CallRecord | None:
+        """The record of a call on `channel_id` that has not ended (a restarted controller takes it up)."""
+        ...
+
 
 @dataclass
 class MemoryCallRecordStore:
@@ -38,6 +42,12 @@ class MemoryCallRecordStore:
 
     async def add_voice_message(self, message: VoiceMessage, file_path: str | None) -> None:
         self.voice_messages.append((message, file_path))
+
+    async def find_open(self, channel_id: str) -> CallRecord | None:
+        for record in self.records.values():
+            if record.channel_id == channel_id and not record.closed:
+                return record
+        return None
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,9 @@ class Resume:
 
 @dataclass(frozen=True)
 class Begin:
-    """The channel entered our app (StasisStart, or found by reconcile)."""
+    """The channel entered our app: StasisStart, or found by reconcile (`resumed`, e.g. after a restart)."""
+
+    resumed: bool = False
 
 
 class CallSession:
@@ -65,7 +67,7 @@ class CallSession:
 
     async def deliver(self, item: object) -> None:
         if isinstance(item, Begin):
-            await self.start()
+            await self.start(resumed=item.resumed)
         elif isinstance(item, Resume):
             await self.resume(item.channel)
         elif isinstance(item, TimerFired):
@@ -79,7 +81,8 @@ class CallSession:
                 await handler(item)
 
     # --- for subclasses ---
-    async def start(self) -> None:
+    async def start(self, resumed: bool = False) -> None:
+        """The call is ours; `resumed` when an earlier controller may have handled it already."""
         raise NotImplementedError
 
     async def resume(self, channel: Event | None) -> None:

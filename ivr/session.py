@@ -92,10 +92,15 @@ class NavigationSession(CallSession):
         self.handed_over = False
         self.recording_name: str | None = None
         self.voice_message_saved = False
-        self._record_saved = False
+        self._earlier_path: list[PathEntry] = []
 
     # --- lifecycle ---
-    async def start(self) -> None:
+    async def start(self, resumed: bool = False) -> None:
+        if resumed:
+            earlier = await self.ports.records.find_open(self.channel_id)
+            if earlier is not None:  # a previous controller began this call: one call, one record
+                self.record = earlier
+                self._earlier_path = list(earlier.path)
         await self._save_record()
         if self.channel.get("state") != "Up":
             await self.client.answer(self.channel_id)
@@ -336,7 +341,7 @@ class NavigationSession(CallSession):
 
     # --- helpers ---
     def _sync_path(self) -> None:
-        self.record.path = [PathEntry(s.node, s.key, s.outcome) for s in self.navigation.path]
+        self.record.path = self._earlier_path + [PathEntry(s.node, s.key, s.outcome) for s in self.navigation.path]
 
     def _path_text(self) -> str:
         return "; ".join(s.describe() for s in self.navigation.path)

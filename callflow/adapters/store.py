@@ -54,6 +54,16 @@ class SqlCallRecordStore:
             row = result.scalars().first()
             return None if row is None else _record(row)
 
+    async def find_open(self, channel_id: str) -> CallRecord | None:
+        async with self.sessions() as db:
+            result = await db.execute(
+                select(CallRecordRow)
+                .where(CallRecordRow.channel_id == channel_id, CallRecordRow.ended_at.is_(None))
+                .order_by(CallRecordRow.started_at.desc())
+            )
+            row = result.scalars().first()
+            return None if row is None else _record(row)
+
     async def voice_messages(self) -> list[VoiceMessageRow]:
         async with self.sessions() as db:
             result = await db.execute(select(VoiceMessageRow).order_by(VoiceMessageRow.id))

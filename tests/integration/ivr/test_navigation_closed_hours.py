@@ -1,0 +1,48 @@
+"""Outside office hours the caller hears the closed message and leaves a voice message (留言)."""
+
+from __future__ import annotations
+
+import wave
+
+from tests.fakes.asterisk.parties import HangUp, Press, Speak, WaitForPlayback
+from tests.integration.callflow.support import Hotline, write_prompt
+
+
+async def test_closed_hours_record_a_voice_message_kept_for_a_callback(hotline: Hotline) -> None:
+    hotline.hours.open = False
+    said = hotline.tmp / "caller-says.wav"
+    write_prompt(said, 3.0)
+    call = await hotline.call(
+        [WaitForPlayback("sound:hotline/closed", started=False), Speak(said), Press("#")],
+        number="13912345678",
+    )
+    record = await hotline.record_of(call)
+    assert call.heard[0] == "sound:hotline/closed"
+    assert (record.disposition, record.destination) == ("voice-message", None)
+    assert [s.outcome for s in record.path] == ["closed", "voice_message"]
+
+    (row,) = await hotline.store.voice_messages()
+    assert (row.call_id, row.caller_number, row.status, row.recording_format) == (
+        record.id,
+        "13912345678",
+        "new",
+        "wav",
+    )
+    assert row.recording_name in hotline.fake.stored_recordings
+    assert row.file_path is not None
+    with wave.open(row.file_path) as kept:  # a real WAV copied from Asterisk's stored recordings
+        seconds = kept.getnframes() / kept.getframerate()
+    assert 2.5 <= seconds <= 4.5
+    await hotline.fake.wait_empty()
+
+
+async def test_a_caller_who_hangs_up_instead_of_pressing_hash_still_leaves_the_message(hotline: Hotline) -> None:
+    hotline.hours.open = False
+    said = hotline.tmp / "caller-says.wav"
+    write_prompt(said, 2.0)
+    call = await hotline.call([WaitForPlayback("sound:hotline/closed", started=False), Speak(said), HangUp()])
+    record = await hotline.record_of(call)
+    assert record.disposition == "voice-message"
+    (row,) = await hotline.store.voice_messages()
+    assert row.call_id == record.id and row.file_path is not None
+    await hotline.fake.wait_empty()
