@@ -68,6 +68,7 @@ _CLAUSE_PUNCT = ",.;:!?，。；：！？、\n…"
 _OPT_OUT_WORDS = re.compile(
     r"退订|退定|取消订阅|取消短信|取消关注|拒收|屏蔽|勿扰|"
     r"(?:不要|别|不用|勿|请勿|停止|不想|不再|不需要)再?(?:给我)?(?:发(?![生现展票放布言挥])|推送|发送|接收|收到|打扰)|"
+    r"(?:不需要|不要|不想要|不想收到?|别发)(?:这种|此类|这类|这样的|你们的)?(?:短信|信息)|"
     r"(?<![a-z])(?:td|unsubscribe|stop)(?![a-z])"
 )
 _OPT_OUT_WHOLE = {"t"}
@@ -76,7 +77,7 @@ _OPT_OUT_WHOLE = {"t"}
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "两": 2, "四": 4, "五": 5}
 _UNITS = "个天月年日号次周点分时秒元块岁楼栋层米里万千百亿星颗项条件位名倍%"
-_ASCII_CHOICE = re.compile(rf"(?<![\d.:/\-第])(\d)(?![\d]|[.:/\-]\d|\s*[{_UNITS}])")
+_ASCII_CHOICE = re.compile(rf"(?<!\d[.:/\-])(?<![\d第])(\d)(?![\d]|[.:/\-]\d|\s*[{_UNITS}])")
 _CN_CHOICE_AFTER_VERB = re.compile(
     r"(?:选|选择|选项|评价|评|回复|回|答|打|按|给)\s*[:：]?\s*([一二三])"
     r"(?=$|[\s,.;:!?，。；：！？、)）】”\"'a-z\d]|满意|基本|不满)"
@@ -131,13 +132,13 @@ _add(
     SAT,
     "满意 很满意 非常满意 十分满意 特别满意 挺满意 超满意 太满意 满意满意 好评 五星好评 五星 点赞 赞 "
     "很好 挺好 非常好 特别好 真好 太好了 很棒 真棒 不错 很不错 挺不错 给力 靠谱 解决了 已解决 办好了 "
-    "处理好了 办妥 落实了 很及时 高效 很快 圆满 称赞 表扬 "
+    "处理好了 办妥 落实了 很及时 高效 很快 圆满 称赞 表扬 周到 到位 贴心 用心 专业 负责任 认真负责 满分 "
     "good great excellent perfect satisfied nice awesome 👍 👏 😊 😀 😄 😁 🙂 ❤ 💯 👌 🥰 😍",
 )
 _add(
     BASIC,
     "基本满意 基本上满意 基本还满意 还算满意 算是满意 勉强满意 比较满意 还行 还可以 还好 一般 一般般 凑合 "
-    "马马虎虎 过得去 尚可 勉强 及格 中评 差不多 差强人意 三星 ok吧 "
+    "马马虎虎 过得去 说得过去 还过得去 可以接受 能接受 尚可 勉强 及格 中评 差不多 差强人意 三星 ok吧 "
     "so-so average fair okay-ish 😐",
 )
 _add(
@@ -147,7 +148,7 @@ _add(
     "没解决 没有解决 未解决 没能解决 没得到解决 没有得到解决 得不到解决 没处理 没有处理 未处理 没人处理 "
     "没办 没有办 还没 没人联系 没人管 没人理 没人回 没回复 没有回复 没回音 没消息 没下文 照样 照旧 依旧 依然 "
     "仍然 老样子 一点没变 没变 没有变化 没变化 没有改变 没效果 没有效果 毫无效果 不了了之 石沉大海 走过场 "
-    "形式主义 就走了 白跑 拖了 拖延 拖拖拉拉 一拖再拖 拖着 这叫办结 怎么就办结 算什么办结 呵呵 无语 服了 "
+    "答非所问 推来推去 互相推诿 效率低 假办结 虚假办结 被办结 形式主义 就走了 白跑 拖了 拖延 拖拖拉拉 一拖再拖 拖着 这叫办结 怎么就办结 算什么办结 呵呵 无语 服了 "
     "可真会 真会办事 你们自己觉得呢 市长信箱 市长热线 曝光 媒体 记者 举报 上访 信访 起诉 纪委 再投诉 "
     "继续投诉 还要投诉 去投诉 有什么用 有啥用 "
     "bad terrible poor awful unsatisfied dissatisfied useless 👎 😡 😠 🤬 💢 😤 😞 😒 🙄 💩",
@@ -170,9 +171,16 @@ _NEGATION_BEFORE = re.compile(
     r"(?:不|没有?|未|并不|毫不|一点也?不|一点都不|not|n't|never)\s*(?:是)?\s*"
     r"(?:太|很|大|怎么|够|算|特别|非常|十分|那么|so|very|too)?\s*$"
 )
+_QUALIFIED_BEFORE = re.compile(r"(?:基本|大体|大致|总体|整体|大部分|部分|一部分|算是|勉强|还算)上?(?:还|也|算|都)?\s*$")
 _QUESTIONED_AFTER = re.compile(r"^\s*(?:[?？]|吗|么|嘛)")
 _REGEX_CUES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"办结\s*[?？]|叫办结|算办结"), DIS, "closure questioned"),
+    (re.compile(r"没[^,.;:!?，。；：！？]{0,10}就(?:给我?)?办结"), DIS, "closed without the work"),
+    (re.compile(r"(?:啥|什么)(?:也|都)没(?:干|做|办|管|变)|用(?:都|也)没有?"), DIS, "nothing done"),
+    (re.compile(r"(?:有点儿?|有些|稍微?|略微?|不够)[慢低久差烦乱难杂贵长晚迟]"), MILD, "reservation"),
+    (re.compile(r"没有?人(?:联系|管|理|回|处理|来|问|跟进)"), DIS, "nobody followed up"),
+    (re.compile(r"(?<!不)太(?:低|慢|差|久|晚|敷衍|随意|官僚|麻烦)"), DIS, "too slow or poor"),
+    (re.compile(r"(?:^|(?<=[,.;!?，。；！？\s]))还?可以(?:的|吧|啦|了|呀)?(?=$|[,.;!?，。；！？\s])"), BASIC, "acceptable"),
     (re.compile(r"可?真(?:会|行|是)(?:啊|呀)?[,，。!！]?\s*$|你们可真"), DIS, "sarcasm"),
     (re.compile(r"(?:投诉|反映|等|跑)了\s*(?:半|[一二两三四五六七八九十几多\d]+)\s*个?多?(?:月|年|星期|周)"), MILD, "long wait"),
     (re.compile(r"[⭐★]{4,}"), SAT, "four or five stars"),
@@ -236,6 +244,9 @@ def _negated(text: str, cue: _Cue, notes: list[str]) -> _Cue:
     if cue.level == DIS and _NEGATION_BEFORE.search(prefix) and cue.text in ("不满意", "不满", "差", "bad"):
         notes.append(f"double negation {cue.text}")
         return _Cue(BASIC_DOUBLE_NEG, (prefix[-5:] + cue.text).strip(), cue.start, cue.end)
+    if cue.level == SAT and _QUALIFIED_BEFORE.search(prefix):
+        notes.append(f"qualified {cue.text}")
+        return _Cue(BASIC, (prefix[-4:] + cue.text).strip(), cue.start, cue.end)
     if cue.level in (SAT, BASIC) and _QUESTIONED_AFTER.match(text[cue.end :]):
         notes.append(f"questioned {cue.text}")
         return _Cue(NEUTRAL, cue.text, cue.start, cue.end)
