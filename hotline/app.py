@@ -68,4 +68,7 @@ def _package_setups() -> list[Any]:
     from ivr.session import setup as setup_navigation
 
     setups += [setup_callflow, setup_navigation]
+    from ticketing.web import setup as setup_ticketing
+
+    setups.append(setup_ticketing)
     return setups

@@ -62,6 +62,9 @@ def _registrars() -> list[Registrar]:
     from sms_feedback.cli import register as register_survey
 
     regs.append(register_survey)
+    from ticketing.cli import register as register_ticketing
+
+    regs.append(register_ticketing)
     return regs
 
 
