@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -27,14 +28,24 @@ class CueScore:
 
 
 class IndexedTranscript:
-    """Turns with a phonetic index each; built once per draft and shared by every rule."""
+    """Turns indexed once for sound search, shared by every rule of one draft.
+
+    The turns are joined (with a separator no term contains) into one phonetic text so each term is
+    searched once per call, and each term's hits are remembered for the other tables that use it.
+    """
 
     def __init__(self, turns: list[Turn], is_common_word: Callable[[str], bool] | None = None) -> None:
         self.turns = turns
-        if is_common_word is None:
-            self.indexed = [PhoneticText(t.text) for t in turns]
-        else:
-            self.indexed = [PhoneticText(t.text, is_common_word) for t in turns]
+        self.starts: list[int] = []
+        pieces: list[str] = []
+        offset = 0
+        for turn in turns:
+            self.starts.append(offset)
+            pieces.append(turn.text)
+            offset += len(turn.text) + 1
+        joined = "\n".join(pieces)
+        self.text = PhoneticText(joined) if is_common_word is None else PhoneticText(joined, is_common_word)
+        self._hits: dict[str, list[tuple[int, int]]] = {}
         caller_turns = [i for i, t in enumerate(turns) if t.by_caller]
         self.first_caller_turn = caller_turns[0] if caller_turns else -1
 
@@ -43,6 +54,23 @@ class IndexedTranscript:
 
     def agent_text(self) -> str:
         return " ".join(t.text for t in self.turns if t.speaker == "agent")
+
+    def hits(self, word: str) -> list[tuple[int, int]]:
+        """(turn index, offset in the joined text) of every occurrence of `word`."""
+        found = self._hits.get(word)
+        if found is None:
+            found = [(bisect_right(self.starts, pos) - 1, pos) for pos in self.text.find(word)]
+            self._hits[word] = found
+        return found
+
+    def _factor(self, index: int, caller: bool, agent: bool, caller_weight: float, agent_weight: float,
+                first_turn_weight: float) -> float:
+        turn = self.turns[index]
+        if turn.speaker == "agent":
+            return agent_weight if agent else 0.0
+        if turn.by_caller and caller:
+            return caller_weight * (first_turn_weight if index == self.first_caller_turn else 1.0)
+        return 0.0
 
     def score(
         self,
@@ -61,39 +89,30 @@ class IndexedTranscript:
         Overlapping cues in one place count once, for the longest ("拖欠工资" does not also score "工资").
         """
         result = into if into is not None else CueScore()
-        ordered = sorted(table.items(), key=lambda kv: -len(kv[0]))
-        for index, (turn, text) in enumerate(zip(self.turns, self.indexed, strict=True)):
-            if turn.speaker == "agent":
-                if not agent:
+        covered: set[int] = set()
+        for word, weight in sorted(table.items(), key=lambda kv: -len(kv[0])):
+            per_turn: dict[int, int] = {}
+            for index, pos in self.hits(word):
+                span = range(pos, pos + len(word))
+                if any(k in covered for k in span):
                     continue
-                factor = agent_weight
-            elif turn.by_caller:
-                if not caller:
-                    continue
-                factor = caller_weight * (first_turn_weight if index == self.first_caller_turn else 1.0)
-            else:
-                continue
-            covered = [False] * len(text.text)
-            for word, weight in ordered:
-                hits = 0
-                for start in text.find(word):
-                    end = start + len(word)
-                    if any(covered[start:end]):
-                        continue
-                    for k in range(start, end):
-                        covered[k] = True
-                    hits += 1
-                if hits:
-                    result.add(word, weight * factor * min(hits, max_hits_per_turn))
+                covered.update(span)
+                per_turn[index] = per_turn.get(index, 0) + 1
+            points = 0.0
+            for index, count in per_turn.items():
+                factor = self._factor(index, caller, agent, caller_weight, agent_weight, first_turn_weight)
+                points += weight * factor * min(count, max_hits_per_turn)
+            if points:
+                result.add(word, points)
         return result
 
     def mentions(self, words: list[str] | tuple[str, ...], *, caller: bool = True, agent: bool = True) -> list[str]:
         """Which of `words` occur (by sound or spelling) in the chosen speakers' turns."""
         found: list[str] = []
-        for turn, text in zip(self.turns, self.indexed, strict=True):
-            if (turn.speaker == "agent" and not agent) or (turn.speaker != "agent" and not caller):
-                continue
-            for word in words:
-                if word not in found and text.contains(word):
+        for word in words:
+            for index, _ in self.hits(word):
+                by_agent = self.turns[index].speaker == "agent"
+                if (by_agent and agent) or (not by_agent and caller):
                     found.append(word)
+                    break
         return found

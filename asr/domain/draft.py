@@ -66,7 +66,7 @@ class DraftExtractor:
         unit_names = tuple(rules.units.keywords)
         aliases = tuple(a for names in rules.units.aliases.values() for a in names)
         self.enterprises = EnterpriseFinder(rules.enterprise, places=rules.places.names + unit_names + aliases)
-        self.keywords = KeywordExtractor(rules.vocabulary(), rules.stopwords)
+        self.keywords = KeywordExtractor(rules.vocabulary(), rules.topic_terms(), rules.stopwords)
 
     def draft(self, turns: list[Turn]) -> DraftWorkOrder:
         ix = IndexedTranscript(turns, self.keywords.is_common_word)
@@ -88,7 +88,7 @@ class DraftExtractor:
         text = self.keywords.correct(ix.caller_text() + " " + ix.agent_text())
         keywords = self.keywords.keywords(
             text,
-            preferred=[*routing.words[:2], *service.words[:1]],
+            preferred=routing.words[:2] if routing.unit != township else [],
             exclude=[enterprise_name or "", location.text if location else "", phone or ""],
         )
         summary = self._summary(klass.value, enterprise_name, location.text if location else None,

@@ -65,7 +65,7 @@ class EnterpriseFinder:
                 continue
             chunks = [c for c in _SPLIT.split(turn.text) if c]
             self_spoken = any(cue in turn.text for cue in self.rules.self_cues)
-            for pos, chunk in enumerate(chunks):
+            for pos in range(len(chunks)):
                 for name, how, base in self._from_chunk(chunks, pos):
                     score = base
                     if self_spoken:

@@ -12,7 +12,8 @@ import jieba.posseg
 from asr.domain.phonetic import PhoneticText
 
 _WORDLIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z]{2,}$")
-_KEEP_POS = ("n", "nr", "ns", "nt", "nz", "vn", "v", "l", "eng", "an")
+_PERSON_TITLES = ("先生", "女士", "老板", "经理", "师傅", "老师", "小姐", "阿姨")
+_KEEP_POS = ("n", "vn", "v", "l", "eng", "an", "nz")
 
 
 def correct_homophones(text: str, vocabulary: Iterable[str], is_common_word: Callable[[str], bool]) -> str:
@@ -34,7 +35,7 @@ def correct_homophones(text: str, vocabulary: Iterable[str], is_common_word: Cal
 class KeywordExtractor:
     """A private jieba tokenizer (so other packages' jieba is untouched) that knows the rules' terms."""
 
-    def __init__(self, vocabulary: Iterable[str], stopwords: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], topic_terms: Iterable[str], stopwords: Iterable[str]) -> None:
         self.vocabulary = sorted(set(vocabulary), key=len, reverse=True)
         self.stopwords = frozenset(stopwords)
         self.tokenizer = jieba.Tokenizer()
@@ -42,10 +43,14 @@ class KeywordExtractor:
         self._base_freq = dict(self.tokenizer.FREQ)
         for word in self.vocabulary:
             self.tokenizer.add_word(word, freq=20000, tag="nz")
-        self.tfidf = jieba.analyse.TFIDF()
-        self.tfidf.tokenizer = self.tokenizer
-        self.tfidf.postokenizer = jieba.posseg.POSTokenizer(self.tokenizer)
-        self.tfidf.stop_words = set(self.tfidf.stop_words) | set(self.stopwords)
+        tfidf = jieba.analyse.TFIDF()
+        self.idf: dict[str, float] = dict(tfidf.idf_freq)
+        self.median_idf = float(tfidf.median_idf)
+        self.stop_words = set(tfidf.stop_words) | set(self.stopwords)
+        self.tags: dict[str, str] = dict(jieba.posseg.POSTokenizer(self.tokenizer).word_tag_tab)
+        topics = set(topic_terms)
+        for word in self.vocabulary:
+            self.tags[word] = "nz" if word in topics else "x"
 
     def is_common_word(self, word: str) -> bool:
         """An everyday word in jieba's dictionary (frequency ≥ 100), not one of the rules' own terms."""
@@ -55,12 +60,14 @@ class KeywordExtractor:
         return correct_homophones(text, self.vocabulary, self.is_common_word)
 
     def keywords(self, text: str, preferred: Iterable[str], exclude: Iterable[str], limit: int = 5) -> list[str]:
-        """Up to `limit` keywords: the rule words that fired first, then jieba's TF-IDF picks."""
+        """Up to `limit` keywords: the rule words that fired first, then TF-IDF picks from jieba's words."""
         excluded = {e for e in exclude if e}
         chosen: list[str] = []
 
         def take(word: str) -> None:
             if len(chosen) >= limit or word in self.stopwords or not _WORDLIKE.match(word):
+                return
+            if word.endswith(_PERSON_TITLES):
                 return
             if any(word in c or c in word for c in chosen) or any(word in e or e in word for e in excluded):
                 return
@@ -68,6 +75,18 @@ class KeywordExtractor:
 
         for word in preferred:
             take(word)
-        for word in self.tfidf.extract_tags(text, topK=20, allowPOS=_KEEP_POS):
-            take(str(word))
+        for word in self.ranked_terms(text)[:20]:
+            take(word)
         return chosen
+
+    def ranked_terms(self, text: str) -> list[str]:
+        """TF-IDF over dictionary words (no HMM guessing, so it stays fast): nouns and verbs only."""
+        counts: dict[str, int] = {}
+        for word in self.tokenizer.cut(text, HMM=False):
+            if len(word) < 2 or word in self.stop_words:
+                continue
+            if not self.tags.get(word, "x").startswith(_KEEP_POS):
+                continue
+            counts[word] = counts.get(word, 0) + 1
+        scores = {w: c * self.idf.get(w, self.median_idf) for w, c in counts.items()}
+        return sorted(scores, key=lambda w: (-scores[w], w))

@@ -48,11 +48,16 @@ class DraftRules:
         except (KeyError, TypeError, AttributeError) as exc:
             raise RulesError(f"草稿规则数据文件格式不对 (draft rules data malformed): {exc!r}") from exc
 
-    def vocabulary(self) -> set[str]:
-        """Every term the rules know, for jieba's dictionary and for homophone correction."""
+    def topic_terms(self) -> set[str]:
+        """Words that say what a matter is about (unit keywords, keyword terms): keyword material."""
         words: set[str] = set(self.keyword_terms)
         for table in self.units.keywords.values():
             words.update(table)
+        return {w for w in words if len(w) >= 2}
+
+    def vocabulary(self) -> set[str]:
+        """Every term the rules know, for jieba's dictionary and for homophone correction."""
+        words = self.topic_terms()
         for aliases in self.units.aliases.values():
             words.update(aliases)
         for table in self.classes.service_cues.values():
