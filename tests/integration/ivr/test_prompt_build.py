@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import array
 import math
+import shutil
 import wave
 from pathlib import Path
 
@@ -130,18 +131,21 @@ async def test_without_espeak_ng_the_error_names_the_debian_package(
     assert "apt-get install -y espeak-ng" in str(caught.value)
 
 
-def test_the_cli_builds_the_shipped_menu_and_lists_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_cli_rebuilds_nothing_when_nothing_changed_and_lists_the_prompts(
+    built_prompts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(tmp_path))
+    prompts_dir = tmp_path / "prompts"
+    shutil.copytree(built_prompts, prompts_dir)
+    monkeypatch.setenv("HOTLINE_PROMPTS_DIR", str(prompts_dir))
     monkeypatch.delenv("HOTLINE_MENU_PATH", raising=False)
     assert hotline(["prompts", "build"]) == 0
-    menu = load_menu()
-    assert all((tmp_path / f"{name}.wav").is_file() for name in menu.prompts)
-    assert "提示音已生成" in capsys.readouterr().out
+    assert f"新生成 0 个，未变化 {len(load_menu().prompts)} 个" in capsys.readouterr().out
     assert hotline(["prompts", "list"]) == 0
     out = capsys.readouterr().out
-    assert "greeting" in out and "合成" in out and "缺失" not in out
+    assert "greeting" in out and "合成" in out and "缺失" not in out and "需重建" not in out
+    (prompts_dir / "goodbye.wav").unlink()
+    assert hotline(["prompts", "list"]) == 0
+    assert "缺失" in capsys.readouterr().out
 
 
 def test_menu_check_prints_each_problem_with_its_line_and_fails(
@@ -154,3 +158,10 @@ def test_menu_check_prints_each_problem_with_its_line_and_fails(
     assert f"{bad}:7:" in err and "nowhere" in err and "unknown-destination" in err
     assert hotline(["menu", "check"]) == 0
     assert "菜单配置有效" in capsys.readouterr().out
+
+
+def test_the_session_prompt_folder_holds_every_shipped_prompt(built_prompts: Path) -> None:
+    menu = load_menu()
+    statuses = prompt_inventory(built_prompts, menu)
+    assert {s.state for s in statuses} == {"synthetic"} and not any(s.stale for s in statuses)
+    assert {p.stem for p in built_prompts.glob("*.sln16")} == set(menu.prompts)
