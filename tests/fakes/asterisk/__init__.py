@@ -1,0 +1,39 @@
+"""A protocol-faithful fake Asterisk (ARI REST + events WebSocket) for tests. See README.md."""
+
+from .fake import DialplanExten, FakeAsterisk, StasisExten, Violation
+from .model import AriError
+from .parties import (
+    Call,
+    Endpoint,
+    HangUp,
+    Press,
+    Speak,
+    Wait,
+    WaitForPlayback,
+    WaitUntilAnswered,
+    WaitUntilBridged,
+    WaitUntilHungUp,
+)
+from .spec import AriSpec, EventModelError, EventValidator, load_spec
+
+__all__ = [
+    "AriError",
+    "AriSpec",
+    "Call",
+    "DialplanExten",
+    "Endpoint",
+    "EventModelError",
+    "EventValidator",
+    "FakeAsterisk",
+    "HangUp",
+    "Press",
+    "Speak",
+    "StasisExten",
+    "Violation",
+    "Wait",
+    "WaitForPlayback",
+    "WaitUntilAnswered",
+    "WaitUntilBridged",
+    "WaitUntilHungUp",
+    "load_spec",
+]
