@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 
@@ -38,6 +39,7 @@ class KeywordExtractor:
     def __init__(self, vocabulary: Iterable[str], topic_terms: Iterable[str], stopwords: Iterable[str]) -> None:
         self.vocabulary = sorted(set(vocabulary), key=len, reverse=True)
         self.stopwords = frozenset(stopwords)
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on the console
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.initialize()
         self._base_freq = dict(self.tokenizer.FREQ)

@@ -1,0 +1,79 @@
+"""`hotline draft FILE`: a draft work order (工单草稿) from a call transcript, printed as JSON.
+
+register() adds this package's subcommands; further asr commands (e.g. `transcribe`) add a parser in
+their own `_register_*` function and one line in register().
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from asr.domain.transcript import TranscriptError, Turn, turns_from_json, turns_from_lines
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    _register_draft(sub)
+
+
+def _register_draft(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    draft = sub.add_parser(
+        "draft",
+        help="draft a work order from a transcript (JSON with \"turns\", JSON lines, or plain text)",
+        description="从通话转写生成工单草稿 (draft work order from a call transcript)",
+    )
+    draft.add_argument("file", type=Path, help="transcript: JSON {\"turns\": [{speaker, text}]}, .jsonl, or text")
+    draft.add_argument("--compact", action="store_true", help="one JSON object per line instead of indented")
+    draft.set_defaults(func=_draft)
+
+
+def read_transcripts(path: Path) -> list[tuple[str | None, list[Turn]]]:
+    """(call id, turns) for each transcript in the file: one JSON object, JSON lines, or plain text."""
+    text = path.read_text(encoding="utf-8-sig")
+    stripped = text.strip()
+    if not stripped:
+        raise TranscriptError("转写文件是空的 (the transcript file is empty)")
+    if stripped.startswith("{"):
+        try:
+            return [_from_object(json.loads(stripped))]
+        except json.JSONDecodeError:
+            lines = [line for line in stripped.splitlines() if line.strip()]
+            try:
+                return [_from_object(json.loads(line)) for line in lines]
+            except json.JSONDecodeError as exc:
+                raise TranscriptError(f"JSON 格式错误 (invalid JSON): {exc}") from exc
+    return [(None, turns_from_lines(stripped.splitlines()))]
+
+
+def _from_object(document: Any) -> tuple[str | None, list[Turn]]:
+    if not isinstance(document, dict):
+        raise TranscriptError('转写 JSON 应是一个带 "turns" 的对象 (expected an object with "turns")')
+    call_id = document.get("id")
+    return (str(call_id) if call_id is not None else None, turns_from_json(document))
+
+
+def _draft(args: argparse.Namespace) -> int:
+    try:
+        transcripts = read_transcripts(args.file)
+    except FileNotFoundError:
+        print(f"找不到文件：{args.file}", file=sys.stderr)
+        return 2
+    except (TranscriptError, UnicodeDecodeError) as exc:
+        print(f"无法读取转写：{exc}", file=sys.stderr)
+        return 2
+    from asr.data import default_extractor
+
+    extractor = default_extractor()
+    for call_id, turns in transcripts:
+        if not turns:
+            print("转写里没有任何对话内容 (no utterances in the transcript)", file=sys.stderr)
+            return 2
+        draft = extractor.draft(turns).to_dict()
+        if call_id is not None:
+            draft = {"id": call_id, **draft}
+        indent = None if args.compact or len(transcripts) > 1 else 2
+        print(json.dumps(draft, ensure_ascii=False, indent=indent))
+    return 0
