@@ -12,6 +12,7 @@ Errors become the port's: 5xx, 429, timeouts and broken connections are `SmsRetr
 
 from __future__ import annotations
 
+import base64
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,7 +57,8 @@ class RoutedAsyncTwilioHttpClient(AsyncTwilioHttpClient):
     ) -> Response:
         headers = dict(headers or {})
         if auth is not None:  # aiohttp deprecates its auth= parameter; the header is the same thing
-            headers["Authorization"] = aiohttp.BasicAuth(auth[0], auth[1]).encode()
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {token}"
         return await super().request(
             method,
             self.route(url),
