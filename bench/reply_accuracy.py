@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(rows)
     report(result)
     accuracy = result["correct"] / result["total"] if result["total"] else 0.0
-    print(f"accuracy {accuracy:.3f} ({result['correct']}/{result['total']}), {result['ms_per_reply']:.3f} ms per reply")
+    print(
+        f"accuracy {accuracy:.3f} ({result['correct']}/{result['total']}), {result['ms_per_reply']:.3f} ms per reply"
+    )
     figures = {
         "bench": "reply_accuracy",
         "set": args.path.name,

@@ -95,9 +95,7 @@ class TwilioGateway:
         # built on first use: the http client opens an aiohttp session, which wants a running loop
         if self._client is None:
             self._http = RoutedAsyncTwilioHttpClient(api_base_url=self._api_base_url, timeout=self._timeout)
-            self._client = Client(
-                self._account_sid, self._auth_token, http_client=self._http, environment={}
-            )
+            self._client = Client(self._account_sid, self._auth_token, http_client=self._http, environment={})
         return self._client
 
     async def send(self, to: str, body: str, status_callback: str | None = None) -> SentMessage:

@@ -85,7 +85,9 @@ class TwilioWebhooks:
             log.warning("rejected a Twilio webhook with a bad signature: %s", request.rel_url)
             raise _Rejected(_error(403, "bad-signature", "签名无效"))
         if not is_form:
-            raise _Rejected(_error(400, "malformed-request", "请求体须为表单 (application/x-www-form-urlencoded)"))
+            raise _Rejected(
+                _error(400, "malformed-request", "请求体须为表单 (application/x-www-form-urlencoded)")
+            )
         return form
 
     async def inbound(self, request: web.Request) -> web.Response:
@@ -104,7 +106,9 @@ class TwilioWebhooks:
             return rejected.response
         parsed = parse_reply(sms.body)
         if await self._events.record_inbound(sms, parsed):
-            log.info("sms reply sid=%s from=%s read as %s (%s)", sid, sms.from_number, parsed.rating, parsed.reason)
+            log.info(
+                "sms reply sid=%s from=%s read as %s (%s)", sid, sms.from_number, parsed.rating, parsed.reason
+            )
             if self._replies is not None:
                 await self._replies.on_reply(sms, parsed)
         else:

@@ -60,7 +60,9 @@ def normalise(text: str) -> str:
     return "".join(ch.lower() if ch.isascii() else ch for ch in out)
 
 
-_PUNCT = " \t\r\n,.;:!?'\"()[]{}<>~`@#$%^&*_+=|\\/-、，。；：！？“”‘’（）【】《》〈〉「」『』…—·～\u200b\ufe0f"
+_PUNCT = (
+    " \t\r\n,.;:!?'\"()[]{}<>~`@#$%^&*_+=|\\/-、，。；：！？“”‘’（）【】《》〈〉「」『』…—·～\u200b\ufe0f"
+)
 _CLAUSE_PUNCT = ",.;:!?，。；：！？、\n…"
 
 # --- opt-out ---------------------------------------------------------------------------------------
@@ -171,7 +173,9 @@ _NEGATION_BEFORE = re.compile(
     r"(?:不|没有?|未|并不|毫不|一点也?不|一点都不|not|n't|never)\s*(?:是)?\s*"
     r"(?:太|很|大|怎么|够|算|特别|非常|十分|那么|so|very|too)?\s*$"
 )
-_QUALIFIED_BEFORE = re.compile(r"(?:基本|大体|大致|总体|整体|大部分|部分|一部分|算是|勉强|还算)上?(?:还|也|算|都)?\s*$")
+_QUALIFIED_BEFORE = re.compile(
+    r"(?:基本|大体|大致|总体|整体|大部分|部分|一部分|算是|勉强|还算)上?(?:还|也|算|都)?\s*$"
+)
 _QUESTIONED_AFTER = re.compile(r"^\s*(?:[?？]|吗|么|嘛)")
 _REGEX_CUES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"办结\s*[?？]|叫办结|算办结"), DIS, "closure questioned"),
@@ -180,9 +184,19 @@ _REGEX_CUES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"(?:有点儿?|有些|稍微?|略微?|不够)[慢低久差烦乱难杂贵长晚迟]"), MILD, "reservation"),
     (re.compile(r"没有?人(?:联系|管|理|回|处理|来|问|跟进)"), DIS, "nobody followed up"),
     (re.compile(r"(?<!不)太(?:低|慢|差|久|晚|敷衍|随意|官僚|麻烦)"), DIS, "too slow or poor"),
-    (re.compile(r"(?:^|(?<=[,.;!?，。；！？\s]))还?可以(?:的|吧|啦|了|呀)?(?=$|[,.;!?，。；！？\s])"), BASIC, "acceptable"),
+    (
+        re.compile(r"(?:^|(?<=[,.;!?，。；！？\s]))还?可以(?:的|吧|啦|了|呀)?(?=$|[,.;!?，。；！？\s])"),
+        BASIC,
+        "acceptable",
+    ),
     (re.compile(r"可?真(?:会|行|是)(?:啊|呀)?[,，。!！]?\s*$|你们可真"), DIS, "sarcasm"),
-    (re.compile(r"(?:投诉|反映|等|跑)了\s*(?:半|[一二两三四五六七八九十几多\d]+)\s*个?多?(?:月|年|星期|周)"), MILD, "long wait"),
+    (
+        re.compile(
+            r"(?:投诉|反映|等|跑)了\s*(?:半|[一二两三四五六七八九十几多\d]+)\s*个?多?(?:月|年|星期|周)"
+        ),
+        MILD,
+        "long wait",
+    ),
     (re.compile(r"[⭐★]{4,}"), SAT, "four or five stars"),
     (re.compile(r"(?<![⭐★])[⭐★]{3}(?![⭐★])"), BASIC, "three stars"),
     (re.compile(r"(?<![⭐★])[⭐★]{1,2}(?![⭐★])"), DIS, "one or two stars"),

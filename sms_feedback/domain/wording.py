@@ -91,13 +91,14 @@ def survey_sms(
     for with_comment_hint in (True, False):
         for limit in range(matter_limit, -1, -1):
             matter = shorten(item.matter, limit)
-            about = f"您反映的“{matter}”（工单{item.work_order_number}）" if matter else (
-                f"您的工单{item.work_order_number}"
+            about = (
+                f"您反映的“{matter}”（工单{item.work_order_number}）"
+                if matter
+                else (f"您的工单{item.work_order_number}")
             )
             hint = "，可附意见" if with_comment_hint else ""
             body = (
-                f"{BRAND}{about}已办结，请评价：回复{HOW_TO_ANSWER}{hint}；"
-                f"{_link_part(link)}{OPT_OUT_HINT}"
+                f"{BRAND}{about}已办结，请评价：回复{HOW_TO_ANSWER}{hint}；{_link_part(link)}{OPT_OUT_HINT}"
             )
             if _fits(body, max_segments):
                 return body

@@ -117,7 +117,9 @@ class FakeTwilio:
                 "price_unit": "USD",
                 "sid": sid,
                 "status": "accepted" if form.get("MessagingServiceSid") else "queued",
-                "subresource_uris": {"media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"},
+                "subresource_uris": {
+                    "media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json"
+                },
                 "to": to,
                 "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
             },

@@ -26,7 +26,9 @@ async def gateway(fake_twilio):
 
 
 async def test_a_survey_goes_out_as_exactly_the_request_twilio_expects(fake_twilio, gateway):
-    body = survey_sms(SurveyItem("20240611037", "食品经营许可证办理缓慢"), "https://hotline.example.gov.cn/r/Ab12")
+    body = survey_sms(
+        SurveyItem("20240611037", "食品经营许可证办理缓慢"), "https://hotline.example.gov.cn/r/Ab12"
+    )
 
     sent = await gateway.send(ENTERPRISE, body, CALLBACK)
 

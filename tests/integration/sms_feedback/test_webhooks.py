@@ -39,11 +39,21 @@ class Hooks:
     events: MemorySmsEventLog
     replies: RecordingReplies
 
-    async def post(self, path: str, form: dict[str, str], *, token: str = TOKEN, signed_url: str | None = None,
-                   signature: str | None = None, sign_form: dict[str, str] | None = None):
+    async def post(
+        self,
+        path: str,
+        form: dict[str, str],
+        *,
+        token: str = TOKEN,
+        signed_url: str | None = None,
+        signature: str | None = None,
+        sign_form: dict[str, str] | None = None,
+    ):
         url = signed_url if signed_url is not None else PUBLIC + path
         if signature is None:
-            signature = RequestValidator(token).compute_signature(url, sign_form if sign_form is not None else form)
+            signature = RequestValidator(token).compute_signature(
+                url, sign_form if sign_form is not None else form
+            )
         headers = {"X-Twilio-Signature": signature} if signature else {}
         return await self.client.post(path, data=form, headers=headers)  # type: ignore[attr-defined]
 
@@ -83,7 +93,12 @@ async def test_a_signed_reply_is_read_recorded_and_handed_on(hooks):
     assert response.content_type == "text/xml"
     assert "<Response" in await response.text()
     sms, parsed = hooks.events.inbound[form["MessageSid"]]
-    assert (sms.from_number, sms.to_number, sms.body, sms.received_at) == (ENTERPRISE, OURS, "3 办得太慢", NOW)
+    assert (sms.from_number, sms.to_number, sms.body, sms.received_at) == (
+        ENTERPRISE,
+        OURS,
+        "3 办得太慢",
+        NOW,
+    )
     assert parsed.rating is Rating.DISSATISFIED and parsed.comment == "办得太慢"
     assert hooks.replies.seen == [(sms, parsed)]
 
@@ -187,8 +202,9 @@ async def test_a_json_body_is_malformed_even_when_signed(hooks):
     signature = RequestValidator(TOKEN).compute_signature(url, {})
 
     response = await hooks.client.post(  # type: ignore[attr-defined]
-        INBOUND_PATH, data=json.dumps(_reply("1")), headers={"X-Twilio-Signature": signature,
-                                                            "Content-Type": "application/json"}
+        INBOUND_PATH,
+        data=json.dumps(_reply("1")),
+        headers={"X-Twilio-Signature": signature, "Content-Type": "application/json"},
     )
 
     assert response.status == 400
@@ -196,8 +212,16 @@ async def test_a_json_body_is_malformed_even_when_signed(hooks):
 
 
 def _status(sid: str, status: str, error_code: str | None = None) -> dict[str, str]:
-    form = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
-            "AccountSid": "AC" + "0" * 32, "From": OURS, "To": ENTERPRISE, "ApiVersion": "2010-04-01"}
+    form = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "MessageStatus": status,
+        "SmsStatus": status,
+        "AccountSid": "AC" + "0" * 32,
+        "From": OURS,
+        "To": ENTERPRISE,
+        "ApiVersion": "2010-04-01",
+    }
     if error_code is not None:
         form["ErrorCode"] = error_code
     return form
