@@ -17,7 +17,8 @@ from ivr.adapters.synthesis import (
     PromptToolMissing,
 )
 from ivr.config import DEFAULT_MENU_PATH, MenuConfigError, load_menu
-from ivr.domain.menu import Menu
+from ivr.domain.menu import Back, Destination, GoTo, Menu, Repeat, RouteTo
+from ivr.domain.wording import wording_warnings
 from ivr.prompts import PromptBuilder, inventory_as_dicts, prompt_inventory
 
 _STATE_ZH = {"recorded": "录音", "synthetic": "合成", "missing": "缺失"}
@@ -116,4 +117,46 @@ def _menu_check(args: argparse.Namespace) -> int:
         f"菜单配置有效 (menu is valid)：{path}，{len(menu.nodes)} 个菜单节点，"
         f"{len(menu.destinations)} 个去向，{len(menu.prompts)} 条提示音文本"
     )
+    for line in menu_tree(menu):
+        print(line)
+    for warning in wording_warnings(menu):
+        print(f"提醒 (warning): {warning}")
     return 0
+
+
+def menu_tree(menu: Menu) -> list[str]:
+    """The menu as an indented tree of keys, for operators reading `hotline menu check`."""
+    lines: list[str] = []
+
+    def walk(node_id: str, depth: int, seen: tuple[str, ...]) -> None:
+        node = menu.nodes[node_id]
+        pad = "  " * depth
+        lines.append(f"{pad}[{node.id}] {node.label or node.id}（提示音 {node.prompt}，{node.timeout_s:g} 秒，重试 {node.retries} 次）")
+        for key, action in node.keys.items():
+            match action:
+                case GoTo(node=target):
+                    if target in seen:
+                        lines.append(f"{pad}  {key} → 回到 [{target}]")
+                    else:
+                        lines.append(f"{pad}  {key} →")
+                        walk(target, depth + 2, (*seen, target))
+                case RouteTo(destination=name, agent=agent):
+                    lines.append(f"{pad}  {key} → {_destination_text(menu.destinations[name])}{'（人工）' if agent else ''}")
+                case Repeat():
+                    lines.append(f"{pad}  {key} → 重听")
+                case Back():
+                    lines.append(f"{pad}  {key} → 返回上级")
+
+    lines.append(f"开场白 {menu.greeting_prompt}；非工作时间 {menu.closed_prompt} + 留言（最长 {menu.voice_message_max_s:g} 秒）")
+    walk(menu.root, 0, (menu.root,))
+    lines.append(f"重试用尽 → {_destination_text(menu.agent)}")
+    return lines
+
+
+def _destination_text(dest: Destination) -> str:
+    label = dest.label or dest.name
+    if dest.kind == "seat":
+        return f"{label} [坐席 {dest.service or '人工'}]"
+    if dest.kind == "transfer":
+        return f"{label} [转拨号计划 {dest.context},{dest.extension},{dest.priority}]"
+    return f"{label} [挂机]"
