@@ -6,6 +6,9 @@ Every pass (default each minute):
   or reply due time — or, while unsigned, its sign-for due time — falls within the next `warn_hours`
   working hours (default 2, office time only) is marked `warned_at` once, and its unit gets a DingTalk
   warning through the outbox.
+- **repeat complaints (重复投诉)**: complaints registered since the last pass are checked against the
+  caller's or enterprise's earlier work orders (`ticketing.repeat_links`); a repeat is linked, flagged
+  and supervised (services may also link at registration; linking twice is a no-op).
 - **overdue (超期)**: such a work order past its due time (or past its sign-for time while unsigned) is
   marked `overdue_at`, gets ONE supervision order (督办单, kind "overdue", idempotency key
   `overdue:<id>`), a "supervise" event by the system on its trail, and a DingTalk supervision notice for
@@ -22,7 +25,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,6 +37,7 @@ from ticketing.adapters.orm import SupervisionOrderRow, UnitRow, WorkOrderEventR
 from ticketing.domain.calendar import CalendarError, WorkingCalendar
 from ticketing.domain.workorder import UNIT_STATES, State
 from ticketing.outbox import DINGTALK_UNIT, enqueue
+from ticketing.repeat_links import CHECKED_CLASSES, RepeatLinker
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ class ScanReport:
 
     warned: list[str] = field(default_factory=list)
     supervised: list[str] = field(default_factory=list)
+    repeats: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,12 +99,15 @@ class SupervisionWatcher:
         policy: WatchPolicy = WatchPolicy(),
         clock: Clock = REAL_TIME,
         on_queued: Callable[[], None] | None = None,
+        repeats: RepeatLinker | None = None,
     ) -> None:
         self._sessions = sessions
         self._calendar = calendar
         self.policy = policy
         self._clock = clock
         self._on_queued = on_queued
+        self._repeats = repeats
+        self._repeats_checked_until: datetime | None = None
 
     async def run(self) -> None:
         """Scan every `interval_seconds` (the first scan after one interval) until cancelled."""
@@ -107,8 +115,9 @@ class SupervisionWatcher:
             await self._clock.sleep(self.policy.interval_seconds)
             try:
                 report = await self.scan()
-                if report.warned or report.supervised:
-                    log.info("督办巡检: warned %s, supervised %s", report.warned, report.supervised)
+                if report.warned or report.supervised or report.repeats:
+                    log.info("督办巡检: warned %s, supervised %s, repeats %s",
+                             report.warned, report.supervised, report.repeats)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -118,6 +127,8 @@ class SupervisionWatcher:
         now = now or self._clock.now()
         calendar = await self._calendar()
         report = ScanReport()
+        if self._repeats is not None:
+            report.repeats = await self._link_repeats(now)
         for c in await self._overdue(now):
             if await self._supervise(c, now, calendar):
                 report.supervised.append(c.number)
@@ -130,7 +141,7 @@ class SupervisionWatcher:
             for c in await self._due_soon(now, horizon):
                 if await self._warn(c, now, horizon, calendar.tz):
                     report.warned.append(c.number)
-        if (report.warned or report.supervised) and self._on_queued is not None:
+        if (report.warned or report.supervised or report.repeats) and self._on_queued is not None:
             self._on_queued()
         return report
 
@@ -156,6 +167,33 @@ class SupervisionWatcher:
         due_soon = and_(W.due >= now, W.due <= horizon)
         sign_soon = and_(W.state == State.DISPATCHED.value, W.sign_due >= now, W.sign_due <= horizon)
         return await self._candidates(and_(W.warned_at.is_(None), or_(due_soon, sign_soon)))
+
+    async def _link_repeats(self, now: datetime) -> list[str]:
+        """Check complaints registered since the last pass (on start: the last day)."""
+        assert self._repeats is not None
+        since = self._repeats_checked_until or now - timedelta(days=1)
+        stmt = (
+            select(W.id, W.number, W.registered_at)
+            .where(
+                W.registered_at > since,
+                W.registered_at <= now,
+                W.order_class.in_(CHECKED_CLASSES),
+                W.repeat_of.is_(None),
+            )
+            .order_by(W.registered_at, W.id)
+            .limit(self.policy.batch)
+        )
+        async with self._sessions() as session:
+            fresh = (await session.execute(stmt)).all()
+        linked: list[str] = []
+        for order_id, number, _ in fresh:
+            async with self._sessions.begin() as session:
+                row = await session.get(W, order_id)
+                if row is not None and await self._repeats.link(session, row, now) is not None:
+                    linked.append(number)
+        full = len(fresh) == self.policy.batch
+        self._repeats_checked_until = fresh[-1][2] if full else now
+        return linked
 
     # --- acting -----------------------------------------------------------------------------------
 

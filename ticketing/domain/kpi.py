@@ -20,7 +20,6 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 SATISFIED_RATINGS = ("satisfied", "basically_satisfied")  # 满意, 基本满意
-OPEN_STATES = ("dispatched", "signed", "handling", "reopened")  # the unit still owes an answer
 
 
 class InvalidPeriod(ValueError):

@@ -25,6 +25,7 @@ from ticketing.adapters.dingtalk_outbox import DingTalkUnitHandler
 from ticketing.adapters.orm import OutboxRow, SupervisionOrderRow, UnitRow, WorkOrderEventRow, WorkOrderRow
 from ticketing.domain.calendar import OfficeHours, WorkingCalendar
 from ticketing.outbox import DINGTALK_UNIT, OutboxWorker, RetryPolicy
+from ticketing.repeat_links import RepeatLinker
 from ticketing.supervision import SupervisionWatcher, WatchPolicy, fixed_calendar
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -224,3 +225,48 @@ async def test_two_watchers_at_once_open_one_supervision_order_per_overdue_work_
     async with loop_db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(SupervisionOrderRow)) == 2
         assert await s.scalar(select(func.count()).select_from(OutboxRow).where(OutboxRow.idempotency_key == "overdue:1")) == 1
+
+
+async def test_a_repeat_complaint_is_linked_flagged_and_supervised_against_the_first_unit(
+    loop_db: LoopDb, dingtalk: tuple[FakeDingTalk, str]
+) -> None:
+    await seed(loop_db, dingtalk[1])
+    complaint: dict[str, Any] = dict(order_class="complaint", service="complaint", state="registered")
+    async with loop_db.sessions.begin() as s:
+        s.add_all(
+            [
+                WorkOrderRow(
+                    id=10, number="YS2026110200001", caller_phone="13800001111", unit_id=1, state="closed",
+                    order_class="complaint", service="complaint", received_at=local(2, 9), registered_at=local(2, 9),
+                    title="工程款拖欠", content="城东工业园区厂房工程款一百二十万元被拖欠三个月，多次催讨未果。",
+                ),
+                WorkOrderRow(
+                    id=11, number="YS2026111000001", caller_phone="+86 138-0000-1111", received_at=local(10, 10),
+                    registered_at=local(10, 10), title="又来反映工程款",
+                    content="上次反映的城东工业园区厂房工程款还是没有支付，催讨无果。", **complaint,
+                ),
+                WorkOrderRow(
+                    id=12, number="YS2026111000002", caller_phone="13800001111", received_at=local(10, 10, 5),
+                    registered_at=local(10, 10, 5), title="营业执照变更",
+                    content="营业执照经营范围变更网上怎么办理。", **complaint,
+                ),
+            ]
+        )
+    w = SupervisionWatcher(loop_db.sessions, fixed_calendar(CALENDAR), repeats=RepeatLinker())
+
+    first = await w.scan(local(10, 10, 30))
+    assert first.repeats == ["YS2026111000001"]
+    assert (await w.scan(local(10, 10, 31))).repeats == []
+
+    async with loop_db.sessions() as s:
+        flagged = await s.get(WorkOrderRow, 11)
+        assert flagged is not None and flagged.repeat_of == 10
+        assert "YS2026110200001" in (flagged.repeat_reason or "") and "工程款" in (flagged.repeat_reason or "")
+        assert (await s.get(WorkOrderRow, 12)).repeat_of is None  # type: ignore[union-attr]
+        repeat_orders = (
+            await s.scalars(select(SupervisionOrderRow).where(SupervisionOrderRow.kind == "repeat"))
+        ).all()
+        assert [(o.work_order_id, o.unit_id) for o in repeat_orders] == [(11, 1)]
+        notice = await s.scalar(select(OutboxRow).where(OutboxRow.idempotency_key == "repeat:11"))
+        assert notice is not None and notice.payload["unit_id"] == 1
+        assert "YS2026110200001" in notice.payload["text"]
