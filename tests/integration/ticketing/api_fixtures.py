@@ -1,0 +1,191 @@
+"""The work-order API against a migrated database, on SQLite and on PostgreSQL.
+
+`migrated_url` (module scope, parametrized "sqlite" / "postgres"): a fresh database per test module,
+brought up by the same `hotline db upgrade` code path users run. PostgreSQL gets a database of its own,
+dropped afterwards. `workorder_api` (per test): the real app on that database with a movable clock,
+the work-order tables emptied first, and one user per role with a real token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import delete, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from hotline.app import create_app
+from hotline.db import make_engine, make_sessionmaker, upgrade
+from hotline.settings import Settings
+from ticketing.adapters import orm
+from ticketing.domain.roles import Role
+from ticketing.services import Directory
+from ticketing.web import NOW
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+# Children first, so deletes respect foreign keys.
+WORK_TABLES = [
+    orm.OutboxRow,
+    orm.SupervisionOrderRow,
+    orm.ReturnRow,
+    orm.ExtensionRow,
+    orm.WorkOrderEventRow,
+    orm.WorkOrderRow,
+    orm.WorkOrderNumberRow,
+    orm.UserRow,
+]
+
+
+def _postgres_base_url() -> str:
+    url = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set in CI: run through scripts/with-postgres.sh")
+        pytest.skip("no PostgreSQL: run `make test` or scripts/with-postgres.sh")
+    return url
+
+
+async def _admin(url: str, sql: str) -> None:
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated with `hotline db upgrade`'s code, fresh for this test module."""
+    if request.param == "sqlite":
+        folder: Path = tmp_path_factory.mktemp("workorders")
+        url = f"sqlite+aiosqlite:///{folder}/hotline.sqlite3"
+        upgrade(url)
+        yield url
+        return
+    base = _postgres_base_url()
+    name = f"wo_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class MovableClock:
+    """The service's "now", set by the scenario."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+
+@dataclass
+class WorkOrderApi:
+    """A running app, its database and one authenticated user per role."""
+
+    client: TestClient
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: MovableClock
+    dialect: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    async def call(
+        self, method: str, path: str, who: str, body: dict[str, Any] | None = None, **params: Any
+    ) -> tuple[int, Any]:
+        resp = await self.client.request(
+            method, f"/api/v1{path}", headers=self.headers(who), json=body, params=params or None
+        )
+        return resp.status, await resp.json()
+
+    async def ok(
+        self, method: str, path: str, who: str, body: dict[str, Any] | None = None, **params: Any
+    ) -> Any:
+        status, data = await self.call(method, path, who, body, **params)
+        assert status in (200, 201), (status, data)
+        return data
+
+    async def draft(self, who: str = "agent", **fields: Any) -> dict[str, Any]:
+        body = {
+            "source": "call",
+            "caller_phone": "13900001111",
+            "title": "营业执照变更",
+            "content": "来电反映",
+            **fields,
+        }
+        return await self.ok("POST", "/workorders", who, body)
+
+    async def dispatched_complaint(
+        self, unit: str = "scjgj", complexity: str = "general", **fields: Any
+    ) -> dict[str, Any]:
+        order = await self.draft(**fields)
+        ref = order["number"]
+        await self.ok(
+            "POST",
+            f"/workorders/{ref}/register",
+            "agent",
+            {"class": "complaint", "service": "complaint", "complexity": complexity},
+        )
+        return await self.ok("POST", f"/workorders/{ref}/dispatch", "agent", {"unit_id": self.units[unit]})
+
+    async def scalar(self, sql: str, **params: Any) -> Any:
+        async with self.engine.connect() as conn:
+            return (await conn.execute(text(sql), params)).scalar()
+
+
+USERS = {
+    "agent": (Role.AGENT, None),
+    "agent2": (Role.AGENT, None),
+    "supervisor": (Role.SUPERVISOR, None),
+    "admin": (Role.ADMIN, None),
+    "market": (Role.UNIT_HANDLER, "scjgj"),  # 县市场监督管理局
+    "market_leader": (Role.UNIT_LEADER, "scjgj"),
+    "housing": (Role.UNIT_HANDLER, "zjj"),  # 县住房和城乡建设局
+}
+
+
+@pytest.fixture
+async def workorder_api(
+    migrated_url: str, aiohttp_client: Any, tmp_path: Path
+) -> AsyncIterator[WorkOrderApi]:
+    engine = make_engine(migrated_url)
+    sessions = make_sessionmaker(engine)
+    async with sessions.begin() as session:
+        for table in WORK_TABLES:
+            await session.execute(delete(table))
+        await session.execute(update(orm.UnitRow).values(dingtalk_webhook=None, dingtalk_secret=None))
+    directory = Directory(sessions)
+    tokens = {}
+    for login, (role, unit) in USERS.items():
+        _, tokens[login] = await directory.add_user(login, login, role, unit)
+    units = {u.code: u.id for u in await directory.units()}
+    clock = MovableClock(datetime(2025, 9, 30, 16, 0, tzinfo=TZ))
+    settings = Settings(database_url=migrated_url, data_dir=tmp_path, ari_url="http://127.0.0.1:9")
+    app = create_app(settings, overrides={NOW: clock.now})
+    client = await aiohttp_client(app)
+    api = WorkOrderApi(client, engine, sessions, clock, engine.dialect.name, tokens, units)
+    yield api
+    await engine.dispose()
