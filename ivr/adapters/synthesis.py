@@ -110,6 +110,13 @@ async def _run(name: str, *argv: str) -> None:
         )
     except FileNotFoundError as exc:
         raise PromptToolMissing(argv[0]) from exc
-    _, stderr = await process.communicate()
+    try:
+        _, stderr = await process.communicate()
+    except asyncio.CancelledError:
+        # another prompt failed and the build is stopping: leave no half-written file behind
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
     if process.returncode != 0:
         raise PromptBuildFailed(name, f"{argv[0]} exited {process.returncode}: {stderr.decode(errors='replace')}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotline.cli import main as hotline
-from ivr.adapters.synthesis import EspeakSox, PromptToolMissing
+from ivr.adapters.synthesis import EspeakSox, PromptBuildFailed, PromptToolMissing
 from ivr.config import load_menu, parse_menu
 from ivr.domain.menu import Menu
 from ivr.prompts import PromptBuilder, prompt_inventory, read_manifest
@@ -45,6 +45,10 @@ def rms(path: Path) -> float:
     with wave.open(str(path), "rb") as w:
         samples = array.array("h", w.readframes(w.getnframes()))
     return math.sqrt(sum(s * s for s in samples) / max(1, len(samples)))
+
+
+def leftover_temp_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".*.tmp"))
 
 
 def write_tone(path: Path, seconds: float, rate: int = 44100, channels: int = 2) -> None:
@@ -165,3 +169,15 @@ def test_the_session_prompt_folder_holds_every_shipped_prompt(built_prompts: Pat
     statuses = prompt_inventory(built_prompts, menu)
     assert {s.state for s in statuses} == {"synthetic"} and not any(s.stale for s in statuses)
     assert {p.stem for p in built_prompts.glob("*.sln16")} == set(menu.prompts)
+
+
+async def test_a_recording_that_is_not_audio_fails_the_build_naming_the_prompt(tmp_path: Path) -> None:
+    broken = tmp_path / "recorded" / "closed.wav"
+    broken.parent.mkdir(parents=True)
+    broken.write_bytes(b"this is not a WAV file")
+    with pytest.raises(PromptBuildFailed) as caught:
+        await PromptBuilder(EspeakSox(), tmp_path).build(small_menu())
+    assert caught.value.name == "closed"
+    assert "closed" in str(caught.value) and "sox" in str(caught.value)
+    assert leftover_temp_files(tmp_path) == [], "no half-written files are left behind"
+    assert {s.name: s.state for s in prompt_inventory(tmp_path, small_menu())}["closed"] == "missing"
