@@ -41,6 +41,8 @@ class Settings:
     twilio_from: str | None = None
     public_url: str = "http://127.0.0.1:8080"
     production: bool = False
+    warn_hours: float = 2.0  # 临期预警: working hours before a due time
+    repeat_window_days: int = 30  # 重复投诉: same matter within this many days
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +80,8 @@ class Settings:
             twilio_from=get("TWILIO_FROM"),
             public_url=(get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8080") or "").rstrip("/"),
             production=(get("HOTLINE_PRODUCTION", "0") or "0").lower() in ("1", "true", "yes"),
+            warn_hours=float(get("HOTLINE_WARN_HOURS", "2") or 2),
+            repeat_window_days=int(get("HOTLINE_REPEAT_WINDOW_DAYS", "30") or 30),
         )
 
     def describe(self) -> list[tuple[str, str]]:
