@@ -214,7 +214,7 @@ class _MenuReader:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             raise MenuConfigError(
-                [MenuProblem("yaml-syntax", self.source, line, column, "", "YAML 语法错误", str(exc.problem or exc))]
+                [MenuProblem("yaml-syntax", self.source, line, column, "", *_syntax_messages(exc))]
             ) from exc
         except yaml.YAMLError as exc:
             raise MenuConfigError(
@@ -496,6 +496,13 @@ class _Refs:
     prompts: set[str]
     destinations: set[str]
     nodes: set[str]
+
+
+def _syntax_messages(exc: yaml.MarkedYAMLError) -> tuple[str, str]:
+    detail = str(exc.problem or exc)
+    if "alias" in f"{exc.context} {detail}":  # an unquoted * key reads as a YAML alias
+        return "YAML 语法错误：按键 * 和 # 需要加引号，例如 \"*\": repeat", f"{detail}; quote the keys * and #"
+    return "YAML 语法错误", detail
 
 
 def _fields_not_for(kind: DestinationKind) -> tuple[str, ...]:

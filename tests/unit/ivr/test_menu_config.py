@@ -200,3 +200,9 @@ def test_an_empty_file_is_refused() -> None:
 def test_folded_chinese_lines_lose_the_space_yaml_adds() -> None:
     assert tidy_prompt_text("请按1； 重听请按 星号键。\n") == "请按1；重听请按星号键。"
     assert tidy_prompt_text("dial  12345 now") == "dial 12345 now"
+
+
+def test_an_unquoted_star_key_gets_a_hint_to_quote_it() -> None:
+    problem = only_problem(VALID.replace('"*": repeat', "*: repeat"))
+    assert (problem.code, problem.line) == ("yaml-syntax", 13)
+    assert "加引号" in problem.message_zh
