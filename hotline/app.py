@@ -71,4 +71,8 @@ def _package_setups() -> list[Any]:
     from ticketing.web import setup as setup_ticketing
 
     setups.append(setup_ticketing)
+    from ticketing.background import setup as setup_ticketing_background
+    from ticketing.kpi_web import setup as setup_kpi
+
+    setups += [setup_kpi, setup_ticketing_background]
     return setups

@@ -65,6 +65,9 @@ def _registrars() -> list[Registrar]:
     from ticketing.cli import register as register_ticketing
 
     regs.append(register_ticketing)
+    from ticketing.kpi_cli import register as register_kpi
+
+    regs.append(register_kpi)
     from asr.cli import register as register_asr
 
     regs.append(register_asr)

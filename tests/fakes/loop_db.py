@@ -55,7 +55,7 @@ def _engine(url: str, schema: str | None) -> AsyncEngine:
     return make_engine(url, connect_args={"server_settings": {"search_path": schema}})
 
 
-async def _create(engine: AsyncEngine) -> None:
+async def create_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: Base.metadata.create_all(sync, tables=TICKETING_TABLES))
 
@@ -65,7 +65,7 @@ async def loop_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path}/loop.sqlite3"
         engine = _engine(url, None)
-        await _create(engine)
+        await create_tables(engine)
         yield LoopDb("sqlite", url, engine, make_sessionmaker(engine))
         await engine.dispose()
         return
@@ -79,7 +79,7 @@ async def loop_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     async with admin.begin() as conn:
         await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = _engine(url, schema)
-    await _create(engine)
+    await create_tables(engine)
     try:
         yield LoopDb("postgres", url, engine, make_sessionmaker(engine), schema)
     finally:

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.fakes.loop_db import LoopDb
+from hotline.app import ENGINE, create_app
+from hotline.cli import main
+from hotline.db import make_engine, make_sessionmaker
+from hotline.settings import Settings
+from tests.fakes.loop_db import LoopDb, create_tables
 from ticketing.adapters.kpi_sql import HOTLINE_NAME, KpiQueries
-from ticketing.adapters.orm import ReturnRow, SupervisionOrderRow, UnitRow, WorkOrderRow
+from ticketing.adapters.orm import ReturnRow, SupervisionOrderRow, UnitRow, UserRow, WorkOrderRow
+from ticketing.auth import hash_token
+from ticketing.background import BACKGROUND
 from ticketing.domain.kpi import InvalidPeriod, Period, total
+from ticketing.web import NOW
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 10, 15, 10, 0, tzinfo=TZ)
@@ -184,3 +195,87 @@ def test_periods_are_quarters_months_or_years() -> None:
         Period.parse("2026-13")
     with pytest.raises(InvalidPeriod):
         Period.parse("Q3")
+
+
+# --- the API and the CLI ------------------------------------------------------------------------------
+
+
+async def add_user(db: LoopDb, login: str, role: str, unit_id: int | None) -> str:
+    token = f"token-{login}"
+    async with db.sessions.begin() as s:
+        s.add(UserRow(login=login, name=login, role=role, unit_id=unit_id, api_token_hash=hash_token(token)))
+    return token
+
+
+@pytest.fixture
+async def kpi_client(loop_db: LoopDb, kpi: KpiQueries, settings: Settings, aiohttp_client: Any) -> Any:
+    app = create_app(settings, overrides={ENGINE: loop_db.engine, NOW: lambda: AS_OF, BACKGROUND: False})
+    return await aiohttp_client(app)
+
+
+async def test_the_api_gives_supervisors_every_unit_and_the_county_total(
+    loop_db: LoopDb, kpi_client: Any
+) -> None:
+    token = await add_user(loop_db, "dc", "supervisor", None)
+    resp = await kpi_client.get("/api/v1/kpi", params={"period": "2026Q3"}, headers={"Authorization": f"Bearer {token}"})
+    assert resp.status == 200
+    doc = await resp.json()
+    assert (doc["period"], doc["period_name"]) == ("2026Q3", "2026年第3季度")
+    assert doc["from"] == "2026-07-01T00:00:00+08:00" and doc["to"] == "2026-10-01T00:00:00+08:00"
+    market = next(u for u in doc["units"] if u["unit_name"] == "县市场监管局")
+    assert market["counts"]["received"] == 6
+    assert market["rates"]["response_rate"] == round(5 / 6, 4)
+    assert market["rates"]["on_time_rate"] == 0.6
+    assert doc["total"]["counts"]["received"] == 8
+    assert {d["key"] for d in doc["definitions"]} >= {"response_rate", "first_time_rate"}
+
+
+async def test_a_unit_sees_only_its_own_figures(loop_db: LoopDb, kpi_client: Any) -> None:
+    token = await add_user(loop_db, "zj1", "unit_handler", 2)
+    headers = {"Authorization": f"Bearer {token}"}
+    own = await (await kpi_client.get("/api/v1/kpi", params={"period": "2026Q3"}, headers=headers)).json()
+    assert [u["unit_name"] for u in own["units"]] == ["县住建局"] and "total" not in own
+    other = await kpi_client.get("/api/v1/kpi", params={"period": "2026Q3", "unit": "scjg"}, headers=headers)
+    assert other.status == 403 and (await other.json())["error"] == "forbidden"
+
+
+async def test_the_api_refuses_bad_periods_unknown_units_and_strangers(loop_db: LoopDb, kpi_client: Any) -> None:
+    token = await add_user(loop_db, "agent1", "agent", None)
+    headers = {"Authorization": f"Bearer {token}"}
+    bad = await kpi_client.get("/api/v1/kpi", params={"period": "2026Q5"}, headers=headers)
+    assert bad.status == 400 and (await bad.json())["error"] == "invalid-period"
+    unknown = await kpi_client.get("/api/v1/kpi", params={"period": "2026Q3", "unit": "nope"}, headers=headers)
+    assert unknown.status == 404
+    stranger = await kpi_client.get("/api/v1/kpi", params={"period": "2026Q3"})
+    assert stranger.status == 401
+    described = await (await kpi_client.get("/api/v1/openapi.json")).json()
+    assert "get" in described["paths"]["/api/v1/kpi"]
+
+
+def test_hotline_kpi_prints_a_chinese_table_and_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3"
+
+    async def prepare() -> None:
+        engine = make_engine(url)
+        await create_tables(engine)
+        await seed(LoopDb("sqlite", url, engine, make_sessionmaker(engine)))
+        await engine.dispose()
+
+    asyncio.run(prepare())
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+
+    assert main(["kpi", "--period", "2026Q3", "--as-of", "2026-10-15T10:00"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "2026年第3季度 效能评估（截至 2026-10-15 10:00）"
+    market = next(line for line in out.splitlines() if line.startswith("县市场监管局"))
+    assert market.split() == ["县市场监管局", "6", "83.3%", "60.0%", "16.7%", "66.7%", "75.0%", "100.0%", "0", "1", "1"]
+    assert any(line.startswith("全县合计") for line in out.splitlines())
+
+    assert main(["kpi", "--period", "2026Q3", "--unit", "zj", "--as-of", "2026-10-15T10:00", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [u["unit_name"] for u in doc["units"]] == ["县住建局"]
+
+    assert main(["kpi", "--period", "2026Q9"]) == 2
+    assert "2026Q9" in capsys.readouterr().err
