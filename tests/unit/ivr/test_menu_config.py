@@ -206,3 +206,11 @@ def test_an_unquoted_star_key_gets_a_hint_to_quote_it() -> None:
     problem = only_problem(VALID.replace('"*": repeat', "*: repeat"))
     assert (problem.code, problem.line) == ("yaml-syntax", 13)
     assert "加引号" in problem.message_zh
+
+
+def test_required_fields_are_named_when_missing() -> None:
+    problems = problems_of(VALID.replace("    prompt: business_menu\n", "").replace("{kind: seat, label: 人工服务}", "{label: 人工服务}"))
+    assert [(p.code, p.line, p.yaml_path) for p in problems] == [
+        ("missing-field", 4, "destinations.seat.kind"),
+        ("missing-field", 15, "nodes.business.prompt"),
+    ]
