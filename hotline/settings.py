@@ -36,6 +36,7 @@ class Settings:
     office_hours: str = "08:30-12:00,14:00-17:30"
     vosk_model_path: Path | None = None
     asr_url: str | None = None
+    asr_workers: int = 1
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
@@ -75,6 +76,7 @@ class Settings:
             office_hours=get("HOTLINE_OFFICE_HOURS", "08:30-12:00,14:00-17:30") or "",
             vosk_model_path=Path(vosk) if vosk else None,
             asr_url=get("HOTLINE_ASR_URL"),
+            asr_workers=max(1, int(get("HOTLINE_ASR_WORKERS", "1") or 1)),
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             twilio_from=get("TWILIO_FROM"),
