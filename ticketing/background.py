@@ -7,7 +7,8 @@ cleanup_ctx, which runs before this one when their setup comes first). A kind wi
 in the outbox untouched.
 
 Tests that drive time themselves pass `overrides={BACKGROUND: False}` to keep both tasks off. The first
-watcher pass comes one interval (60 s) after start-up, the first outbox pass one poll (5 s) after.
+watcher pass comes one interval (60 s) after start-up, the first outbox pass one poll (5 s) after
+(or as soon as something wakes the worker, e.g. the watcher queueing a notice).
 """
 
 from __future__ import annotations
@@ -93,12 +94,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     app[OUTBOX_WORKER] = worker
     app[WATCHER] = watcher
 
-    async def outbox_loop() -> None:
-        await clock.sleep(worker.poll_seconds)
-        await worker.run()
-
     tasks = [
-        asyncio.create_task(outbox_loop(), name="ticketing-outbox"),
+        asyncio.create_task(worker.run(first_wait=worker.poll_seconds), name="ticketing-outbox"),
         asyncio.create_task(watcher.run(), name="ticketing-supervision"),
     ]
     log.info("outbox worker and supervision watcher started (warn %.1f working hours ahead)", settings.warn_hours)

@@ -148,9 +148,19 @@ class OutboxWorker:
         """Something was queued: look now instead of at the next poll."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Deliver until cancelled; a failing pass (database down) is logged and retried."""
+    async def run(self, first_wait: float = 0.0) -> None:
+        """Deliver until cancelled: a pass, then a wait of one poll unless woken or the batch was full.
+
+        A failing pass (database down) is logged and retried at the next poll.
+        """
+        wait = first_wait
         while True:
+            if wait > 0:
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._clock.real_seconds(wait))
+                except TimeoutError:
+                    pass
+            self._wake.clear()  # a wake-up during the pass below makes the next wait end at once
             try:
                 report = await self.run_once()
             except asyncio.CancelledError:
@@ -158,12 +168,7 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox pass failed; retrying in %.0fs", self.poll_seconds)
                 report = DeliveryReport()
-            if report.claimed < self.batch:
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._clock.real_seconds(self.poll_seconds))
-                except TimeoutError:
-                    pass
+            wait = 0.0 if report.claimed >= self.batch else self.poll_seconds
 
     async def run_once(self, now: datetime | None = None) -> DeliveryReport:
         """One pass: claim up to `batch` due rows and deliver them one by one."""

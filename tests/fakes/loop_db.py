@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hotline.db import Base, make_engine, make_sessionmaker
-from ticketing.adapters import orm
+from ticketing.adapters import calendar_orm, orm
 
 TICKETING_TABLES = [
     orm.UnitRow.__table__,
@@ -30,6 +30,9 @@ TICKETING_TABLES = [
     orm.SupervisionOrderRow.__table__,
     orm.OutboxRow.__table__,
     orm.WorkOrderNumberRow.__table__,
+    calendar_orm.CalendarOverrideRow.__table__,
+    calendar_orm.CalendarYearRow.__table__,
+    calendar_orm.CalendarYearDayRow.__table__,
 ]
 
 

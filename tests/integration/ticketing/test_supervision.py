@@ -19,14 +19,18 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from hotline.app import ENGINE, create_app
 from hotline.db import make_sessionmaker
+from hotline.settings import Settings
 from tests.fakes.loop_db import LoopDb
 from ticketing.adapters.dingtalk_outbox import DingTalkUnitHandler
 from ticketing.adapters.orm import OutboxRow, SupervisionOrderRow, UnitRow, WorkOrderEventRow, WorkOrderRow
+from ticketing.background import WATCHER
 from ticketing.domain.calendar import OfficeHours, WorkingCalendar
 from ticketing.outbox import DINGTALK_UNIT, OutboxWorker, RetryPolicy
 from ticketing.repeat_links import RepeatLinker
 from ticketing.supervision import SupervisionWatcher, WatchPolicy, fixed_calendar
+from ticketing.web import NOW
 
 TZ = ZoneInfo("Asia/Shanghai")
 SECRET = "SECd1f0e2b4c6a8e0f2d4b6a8c0e2f4a6b8d0c2e4f6a8b0d2c4e6f8a0b2d4c6e8f0"
@@ -45,6 +49,7 @@ class FakeDingTalk:
     failures: list[web.Response] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     refused: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def send(self, request: web.Request) -> web.Response:
         if self.failures:
@@ -60,6 +65,7 @@ class FakeDingTalk:
             self.refused += 1
             return web.json_response({"errcode": 310000, "errmsg": "sign not match"})
         self.received.append(await request.json())
+        self.arrived.set()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
 
@@ -270,3 +276,19 @@ async def test_a_repeat_complaint_is_linked_flagged_and_supervised_against_the_f
         notice = await s.scalar(select(OutboxRow).where(OutboxRow.idempotency_key == "repeat:11"))
         assert notice is not None and notice.payload["unit_id"] == 1
         assert "YS2026110200001" in notice.payload["text"]
+
+
+async def test_the_running_service_delivers_what_its_watcher_queues(
+    loop_db: LoopDb, dingtalk: tuple[FakeDingTalk, str], settings: Settings, aiohttp_client: Any
+) -> None:
+    fake, webhook = dingtalk
+    await seed(loop_db, webhook)
+    now = local(10, 16, 30)
+    app = create_app(settings, overrides={ENGINE: loop_db.engine, NOW: lambda: now})
+    await aiohttp_client(app)  # starts the background tasks
+
+    report = await app[WATCHER].scan()
+    assert "YS2026110900001" in report.supervised
+    await asyncio.wait_for(fake.arrived.wait(), 10)  # the watcher woke the outbox worker
+
+    assert fake.received[0]["markdown"]["title"] == "督办：工单YS2026110900001已超期"
