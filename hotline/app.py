@@ -75,4 +75,7 @@ def _package_setups() -> list[Any]:
     from ticketing.kpi_web import setup as setup_kpi
 
     setups += [setup_kpi, setup_ticketing_background]
+    from sms_feedback.web import setup as setup_sms
+
+    setups.append(setup_sms)
     return setups

@@ -39,7 +39,7 @@ def _utc_now() -> datetime:
 
 
 def _error(status: int, error_id: str, message: str) -> web.Response:
-    return web.json_response({"error_id": error_id, "message": message}, status=status)
+    return web.json_response({"error": error_id, "message": message}, status=status)
 
 
 class _Rejected(Exception):

@@ -126,7 +126,7 @@ async def test_a_signature_made_with_another_token_is_refused(hooks):
     response = await hooks.post(INBOUND_PATH, _reply("1"), token="someone-elses-token")
 
     assert response.status == 403
-    assert (await response.json())["error_id"] == "bad-signature"
+    assert (await response.json())["error"] == "bad-signature"
     assert hooks.events.inbound == {} and hooks.replies.seen == []
 
 
@@ -134,7 +134,7 @@ async def test_a_missing_signature_is_refused(hooks):
     response = await hooks.post(INBOUND_PATH, _reply("1"), signature="")
 
     assert response.status == 403
-    assert (await response.json())["error_id"] == "missing-signature"
+    assert (await response.json())["error"] == "missing-signature"
     assert hooks.events.inbound == {}
 
 
@@ -177,7 +177,7 @@ async def test_a_signed_reply_missing_a_field_is_malformed(hooks, missing):
 
     assert response.status == 400
     body = await response.json()
-    assert body["error_id"] == "malformed-request" and missing in body["message"]
+    assert body["error"] == "malformed-request" and missing in body["message"]
     assert hooks.events.inbound == {} and hooks.replies.seen == []
 
 
