@@ -65,11 +65,14 @@ class IndexedTranscript:
 
     def _factor(self, index: int, caller: bool, agent: bool, caller_weight: float, agent_weight: float,
                 first_turn_weight: float) -> float:
-        turn = self.turns[index]
-        if turn.speaker == "agent":
+        """How much a cue in this turn counts; an unlabelled turn counts as the caller's, else the agent's."""
+        speaker = self.turns[index].speaker
+        if speaker == "agent":
             return agent_weight if agent else 0.0
-        if turn.by_caller and caller:
+        if caller:
             return caller_weight * (first_turn_weight if index == self.first_caller_turn else 1.0)
+        if speaker != "caller" and agent:
+            return agent_weight
         return 0.0
 
     def score(
@@ -111,8 +114,8 @@ class IndexedTranscript:
         found: list[str] = []
         for word in words:
             for index, _ in self.hits(word):
-                by_agent = self.turns[index].speaker == "agent"
-                if (by_agent and agent) or (not by_agent and caller):
+                speaker = self.turns[index].speaker
+                if (speaker != "caller" and agent) or (speaker != "agent" and caller):
                     found.append(word)
                     break
         return found

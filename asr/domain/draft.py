@@ -66,7 +66,9 @@ class DraftExtractor:
         unit_names = tuple(rules.units.keywords)
         aliases = tuple(a for names in rules.units.aliases.values() for a in names)
         self.enterprises = EnterpriseFinder(rules.enterprise, places=rules.places.names + unit_names + aliases)
-        self.keywords = KeywordExtractor(rules.vocabulary(), rules.topic_terms(), rules.stopwords)
+        self.keywords = KeywordExtractor(
+            rules.vocabulary(), rules.topic_terms(), rules.stopwords, rules.procedural_words()
+        )
 
     def draft(self, turns: list[Turn]) -> DraftWorkOrder:
         ix = IndexedTranscript(turns, self.keywords.is_common_word)

@@ -36,6 +36,7 @@ class EnterpriseRules:
     agent_asks_name: tuple[str, ...]
     not_enterprises: tuple[str, ...] = field(default=())
     pronouns: tuple[str, ...] = ("我", "你", "他", "她", "它", "大家", "人")
+    self_lead: tuple[str, ...] = ("我是", "我们是", "我们", "我们公司", "本公司", "我家")
     max_length: int = 16
 
 
@@ -72,6 +73,9 @@ class EnterpriseFinder:
                         score += 1.0
                     if agent_asked:
                         score += 1.0
+                    just_before = (chunks[pos - 1] if pos else "") + chunks[pos].split(name)[0]
+                    if just_before.endswith(self.rules.self_lead):
+                        score += 2.0
                     before = " ".join(chunks[max(0, pos - 2) : pos + 1])
                     if any(cue in before for cue in self.rules.other_party_cues):
                         score -= 3.0
@@ -80,11 +84,18 @@ class EnterpriseFinder:
         return found
 
     def find(self, turns: list[Turn]) -> EnterpriseCandidate | None:
-        best: EnterpriseCandidate | None = None
+        """The best-supported name; a name found several ways or times keeps its best score plus a little."""
+        best: dict[str, EnterpriseCandidate] = {}
         for candidate in self.candidates(turns):
-            if best is None or candidate.score > best.score:
-                best = candidate
-        return best
+            seen = best.get(candidate.name)
+            if seen is None:
+                best[candidate.name] = candidate
+            else:
+                top = max(seen, candidate, key=lambda c: c.score)
+                best[candidate.name] = EnterpriseCandidate(top.name, top.score + 0.5, seen.turn_index, top.how)
+        if not best:
+            return None
+        return max(best.values(), key=lambda c: (c.score, -c.turn_index))
 
     def _from_chunk(self, chunks: list[str], pos: int) -> list[tuple[str, str, float]]:
         chunk = chunks[pos]

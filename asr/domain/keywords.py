@@ -36,9 +36,17 @@ def correct_homophones(text: str, vocabulary: Iterable[str], is_common_word: Cal
 class KeywordExtractor:
     """A private jieba tokenizer (so other packages' jieba is untouched) that knows the rules' terms."""
 
-    def __init__(self, vocabulary: Iterable[str], topic_terms: Iterable[str], stopwords: Iterable[str]) -> None:
+    def __init__(
+        self,
+        vocabulary: Iterable[str],
+        topic_terms: Iterable[str],
+        stopwords: Iterable[str],
+        procedural: Iterable[str] = (),
+    ) -> None:
         self.vocabulary = sorted(set(vocabulary), key=len, reverse=True)
         self.stopwords = frozenset(stopwords)
+        # How a call goes (问一下, 转办, 记录下来) says nothing about the matter: never a keyword.
+        self.procedural = tuple(p for p in procedural if len(p) >= 2)
         jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter on the console
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.initialize()
@@ -69,7 +77,7 @@ class KeywordExtractor:
         def take(word: str) -> None:
             if len(chosen) >= limit or word in self.stopwords or not _WORDLIKE.match(word):
                 return
-            if word.endswith(_PERSON_TITLES):
+            if word.endswith(_PERSON_TITLES) or any(word in p for p in self.procedural):
                 return
             if any(word in c or c in word for c in chosen) or any(word in e or e in word for e in excluded):
                 return
@@ -79,15 +87,18 @@ class KeywordExtractor:
             take(word)
         for word in self.ranked_terms(text)[:20]:
             take(word)
+        if len(chosen) < 3:  # a short call: any content word will do
+            for word in self.ranked_terms(text, any_pos=True)[:20]:
+                take(word)
         return chosen
 
-    def ranked_terms(self, text: str) -> list[str]:
+    def ranked_terms(self, text: str, any_pos: bool = False) -> list[str]:
         """TF-IDF over dictionary words (no HMM guessing, so it stays fast): nouns and verbs only."""
         counts: dict[str, int] = {}
         for word in self.tokenizer.cut(text, HMM=False):
             if len(word) < 2 or word in self.stop_words:
                 continue
-            if not self.tags.get(word, "x").startswith(_KEEP_POS):
+            if not any_pos and not self.tags.get(word, "x").startswith(_KEEP_POS):
                 continue
             counts[word] = counts.get(word, 0) + 1
         scores = {w: c * self.idf.get(w, self.median_idf) for w, c in counts.items()}

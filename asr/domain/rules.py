@@ -55,6 +55,19 @@ class DraftRules:
             words.update(table)
         return {w for w in words if len(w) >= 2}
 
+    def procedural_words(self) -> set[str]:
+        """Words about how the call goes (asking, suggesting, handing on), not what it is about.
+
+        A complaint's own cue words (拖欠, 停电) do say what it is about, so they stay keyword material.
+        """
+        words: set[str] = set(self.classes.transfer_cues) | set(self.classes.coordination_cues)
+        for name, table in self.classes.class_caller.items():
+            if name != "complaint":
+                words.update(table)
+        for table in self.classes.class_agent.values():
+            words.update(table)
+        return words
+
     def vocabulary(self) -> set[str]:
         """Every term the rules know, for jieba's dictionary and for homophone correction."""
         words = self.topic_terms()
@@ -113,6 +126,7 @@ def _enterprise_rules(raw: Mapping[str, Any]) -> EnterpriseRules:
         agent_asks_name=tuple(raw.get("agent_asks_name", ())),
         not_enterprises=tuple(raw.get("not_enterprises", ())),
         pronouns=tuple(raw.get("pronouns", ("我", "你", "他", "她", "它", "大家", "人"))),
+        self_lead=tuple(raw.get("self_lead", ("我是", "我们是", "我们"))),
     )
 
 
