@@ -105,6 +105,10 @@ def test_a_choice_contradicted_by_its_own_words_is_unclear():
         ("差", D),
         ("态度很差", D),
         ("推来推去", D),
+        ("效率高，态度好", S),
+        ("还算可以", B),
+        ("说好的回电话一直没打", D),
+        ("一直不错，满意", S),
     ],
 )
 def test_rating_words(reply, expected):
