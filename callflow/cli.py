@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callflow.ari.client import AriClient
-from callflow.ari.errors import AriError, NotFound
+from callflow.ari.errors import AriError, AriUnavailable, NotFound
 from callflow.ari.events import Backoff, EventStream
 from callflow.clock import REAL_TIME, Clock
 
@@ -56,48 +56,82 @@ async def run_call_test(
     clock: Clock = REAL_TIME,
     key_gap_s: float = 1.0,
     settle_timeout_s: float = 120.0,
+    connect_timeout_s: float = 10.0,
 ) -> CallTestResult:
     """Place the test call, press `keys` one by one, wait until the menu hands the call over."""
     test_app = f"{app}-calltest"
-    events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    stream = EventStream(client, [test_app], events.put_nowait, backoff=Backoff(0.05, 1.0))
+    watch = _TestCallWatch()
+    stream = EventStream(client, [test_app], watch.on_event, backoff=Backoff(0.05, 1.0))
     reader = asyncio.create_task(stream.run())
+    first: str | None = None
+    limit = clock.real_seconds(settle_timeout_s)
     try:
-        await asyncio.wait_for(stream.connected.wait(), clock.real_seconds(10) + 5)
+        try:
+            await asyncio.wait_for(stream.connected.wait(), connect_timeout_s)
+        except TimeoutError:
+            raise AriUnavailable(
+                0, f"无法连接 ARI (cannot reach ARI) at {client.base_url}: {stream.state.last_error}"
+            ) from None
         origin = await client.originate(
             endpoint, app=test_app, app_args="calltest", caller_id=f'"call test" <{number}>'
         )
         first = str(origin["id"])
-        await _wait_for(events, lambda e: e.get("type") == "StasisStart" and e["channel"]["id"] == first,
-                        clock.real_seconds(settle_timeout_s))
+        await asyncio.wait_for(watch.started(first), limit)
         menu_leg = await _other_half(client, origin)
+        watch.menu_leg = menu_leg
+        await client.subscribe(test_app, f"channel:{menu_leg}")  # its ChannelVarset events reach us
         for i, key in enumerate(keys):
             if i:
                 await clock.sleep(key_gap_s)
             await client.send_dtmf(first, key)
-        ended_in, hung_up = await _wait_left_menu(client, menu_leg, clock, settle_timeout_s)
-        path = destination = service = None
-        if not hung_up:
-            path = await _variable(client, menu_leg, "HOTLINE_MENU_PATH")
-            destination = await _variable(client, menu_leg, "HOTLINE_DESTINATION")
-            service = await _variable(client, menu_leg, "HOTLINE_SERVICE")
-        with contextlib.suppress(AriError):
-            await client.hangup_if_present(first)
-        return CallTestResult(path, destination, service or None, ended_in, hung_up)
+        await asyncio.wait_for(watch.settled.wait(), limit)
+        ended_in, hung_up = await _where_it_went(client, menu_leg, clock, settle_timeout_s)
+        variables = watch.variables
+        return CallTestResult(
+            variables.get("HOTLINE_MENU_PATH"),
+            variables.get("HOTLINE_DESTINATION"),
+            variables.get("HOTLINE_SERVICE") or None,
+            ended_in,
+            hung_up,
+        )
     finally:
+        if first is not None:
+            with contextlib.suppress(AriError):
+                await client.hangup_if_present(first)
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
 
-async def _wait_for(queue: asyncio.Queue[dict[str, Any]], match: Any, limit_s: float) -> dict[str, Any]:
-    async def loop() -> dict[str, Any]:
-        while True:
-            event = await queue.get()
-            if match(event):
-                return event
+class _TestCallWatch:
+    """Follows the events of the test call: our ;1 half, and the subscribed ;2 half in the menu."""
 
-    return await asyncio.wait_for(loop(), limit_s)
+    def __init__(self) -> None:
+        self.menu_leg: str | None = None
+        self.variables: dict[str, str] = {}
+        self.settled = asyncio.Event()
+        """The menu set HOTLINE_DESTINATION (it hands the call over next), or the menu leg hung up."""
+        self._started: set[str] = set()
+        self._change = asyncio.Event()
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("type")
+        channel = event.get("channel") or {}
+        if kind == "StasisStart":
+            self._started.add(str(channel.get("id")))
+        elif channel.get("id") == self.menu_leg:
+            if kind == "ChannelVarset" and str(event.get("variable", "")).startswith("HOTLINE_"):
+                self.variables[str(event["variable"])] = str(event.get("value", ""))
+                if event["variable"] == "HOTLINE_DESTINATION":
+                    self.settled.set()
+            elif kind in ("ChannelHangupRequest", "ChannelDestroyed"):
+                self.settled.set()
+        self._change.set()
+        self._change = asyncio.Event()
+
+    async def started(self, channel_id: str) -> None:
+        while channel_id not in self._started:
+            await self._change.wait()
 
 
 async def _other_half(client: AriClient, origin: dict[str, Any]) -> str:
@@ -111,10 +145,10 @@ async def _other_half(client: AriClient, origin: dict[str, Any]) -> str:
     raise AriError(404, f"the other half {wanted} of the test call is not there", "GET", "/channels")
 
 
-async def _wait_left_menu(
+async def _where_it_went(
     client: AriClient, channel_id: str, clock: Clock, timeout_s: float
 ) -> tuple[dict[str, Any] | None, bool]:
-    """Poll the menu leg until it is no longer in Stasis (continued in the dialplan) or gone."""
+    """The menu leg's dialplan location once it left Stasis (a moment after HOTLINE_DESTINATION), or gone."""
     deadline = clock.monotonic() + timeout_s
     while clock.monotonic() < deadline:
         try:
@@ -128,13 +162,6 @@ async def _wait_left_menu(
     raise TimeoutError(f"the test call stayed in the menu for {timeout_s} s")
 
 
-async def _variable(client: AriClient, channel_id: str, name: str) -> str | None:
-    try:
-        return await client.get_variable(channel_id, name)
-    except AriError:
-        return None
-
-
 def _call_test(args: argparse.Namespace) -> int:
     from hotline.settings import Settings
 
@@ -145,10 +172,16 @@ def _call_test(args: argparse.Namespace) -> int:
         client = AriClient(settings.ari_url, settings.ari_user, settings.ari_password)
         try:
             result = await run_call_test(
-                client, settings.ari_app, keys, number=args.number, endpoint=args.endpoint, key_gap_s=args.gap
+                client,
+                settings.ari_app,
+                keys,
+                number=args.number,
+                endpoint=args.endpoint,
+                key_gap_s=args.gap,
+                connect_timeout_s=args.connect_timeout,
             )
         except (AriError, TimeoutError) as exc:
-            print(f"测试呼叫失败 (test call failed): {exc}")
+            print(f"测试呼叫失败 (test call failed): {exc or type(exc).__name__}")
             return 1
         finally:
             await client.close()
@@ -167,4 +200,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     test.add_argument("--number", default="13800138000", help="caller number of the test call")
     test.add_argument("--endpoint", default="Local/stasis@hotline-local", help="what to originate")
     test.add_argument("--gap", type=float, default=1.0, help="seconds between keys")
+    test.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for ARI")
     test.set_defaults(func=_call_test)

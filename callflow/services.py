@@ -72,8 +72,8 @@ class SeatHandoff(Protocol):
 class DialplanSeatHandoff:
     """Continue in the dialplan at `context`/`extension` (a real Asterisk `Queue()` for the seat).
 
-    Sets HOTLINE_SERVICE, HOTLINE_DESTINATION and HOTLINE_CALL_ID on the channel first, so the dialplan
-    queue (and `hotline call test`) can see which service the caller chose.
+    Sets HOTLINE_CALL_ID on the channel first (the navigation session has already set HOTLINE_SERVICE,
+    HOTLINE_DESTINATION and HOTLINE_MENU_PATH), so the dialplan queue knows the call and its service.
     """
 
     client: AriClient
@@ -82,7 +82,5 @@ class DialplanSeatHandoff:
     priority: int = 1
 
     async def enqueue(self, call: SeatRequest, destination: str) -> None:
-        await self.client.set_variable(call.channel_id, "HOTLINE_SERVICE", call.service or "")
-        await self.client.set_variable(call.channel_id, "HOTLINE_DESTINATION", destination)
         await self.client.set_variable(call.channel_id, "HOTLINE_CALL_ID", call.call_id)
         await self.client.continue_in_dialplan(call.channel_id, self.context, self.extension, self.priority)

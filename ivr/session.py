@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 DIALPLAN_PATH_VARIABLE = "HOTLINE_MENU_PATH"
 DIALPLAN_DESTINATION_VARIABLE = "HOTLINE_DESTINATION"
+DIALPLAN_SERVICE_VARIABLE = "HOTLINE_SERVICE"
 
 
 @dataclass
@@ -228,7 +229,6 @@ class NavigationSession(CallSession):
         else:
             disposition = "ended-by-menu"
         self.record.routed(destination.name, destination.service, disposition)
-        self.handed_over = True
         await self._save_record()
         if destination.kind == "seat":
             await self.ports.seat.enqueue(self._seat_request(destination), destination.name)
@@ -238,10 +238,13 @@ class NavigationSession(CallSession):
             )
         else:
             await self.client.hangup_if_present(self.channel_id)
+        self.handed_over = True
 
     async def _publish_path(self, destination: Destination) -> None:
-        """Leave the path and destination on the channel for the dialplan and `hotline call test`."""
+        """Leave path, service and destination on the channel for the dialplan and `hotline call test`
+        (destination last: once it is set, the other two are)."""
         await self.client.set_variable(self.channel_id, DIALPLAN_PATH_VARIABLE, self._path_text())
+        await self.client.set_variable(self.channel_id, DIALPLAN_SERVICE_VARIABLE, destination.service or "")
         await self.client.set_variable(self.channel_id, DIALPLAN_DESTINATION_VARIABLE, destination.name)
 
     def _seat_request(self, destination: Destination) -> SeatRequest:
@@ -327,6 +330,7 @@ class NavigationSession(CallSession):
         self._sync_path()
         self.record.routed(agent.name, agent.service, "fallback-to-agent")
         try:
+            await self._publish_path(agent)
             await self.ports.seat.enqueue(self._seat_request(agent), agent.name)
         except (ChannelGone, NotInStasis):
             raise

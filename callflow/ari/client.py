@@ -109,6 +109,10 @@ class AriClient:
     async def get_channel(self, channel_id: str) -> Json:
         return await self.request("GET", f"/channels/{channel_id}")
 
+    async def subscribe(self, app: str, event_source: str) -> Json:
+        """Receive events of `event_source` (e.g. `channel:<id>`) on `app`'s socket too."""
+        return await self.request("POST", f"/applications/{app}/subscription", {"eventSource": event_source})
+
     async def ping(self) -> Json:
         return await self.request("GET", "/asterisk/ping")
 

@@ -9,7 +9,7 @@ class AriError(Exception):
     error_id = "ari-error"
 
     def __init__(self, status: int, message: str, method: str = "", path: str = "") -> None:
-        super().__init__(f"{method} {path}: {status} {message}".strip())
+        super().__init__(f"{method} {path}: {status} {message}" if method else message)
         self.status = status
         self.message = message
         self.method = method

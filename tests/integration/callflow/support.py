@@ -7,9 +7,10 @@ dialplan seat hand-off. Scripts say what the caller does; the test then reads th
 
 from __future__ import annotations
 
+import array
 import asyncio
 import math
-import struct
+import sys
 import wave
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -48,10 +49,11 @@ PROMPT_SECONDS = {
 
 def write_prompt(path: Path, seconds: float, rate: int = 8000) -> None:
     """A 440 Hz tone of `seconds` as 8 kHz 16-bit mono WAV (what `hotline prompts build` writes)."""
-    frames = int(seconds * rate)
-    samples = b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(frames)
-    )
+    period = [int(8000 * math.sin(2 * math.pi * 440 * i / rate)) for i in range(rate // 40)]  # 25 ms
+    wave_ = array.array("h", period * (int(seconds * rate) // len(period) + 1))[: int(seconds * rate)]
+    if sys.byteorder == "big":
+        wave_.byteswap()
+    samples = wave_.tobytes()
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
@@ -134,10 +136,16 @@ class Hotline:
         return [f"{r.method} {r.path}" for r in self.fake.requests if channel_id in r.path]
 
 
+@pytest.fixture(scope="session")
+def menu_prompts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Prompt WAVs of the shipped default menu (tones of plausible lengths), made once per test run."""
+    return write_prompts(tmp_path_factory.mktemp("prompts"), load_menu(None))
+
+
 @pytest.fixture
-async def hotline(tmp_path: Path) -> AsyncIterator[Hotline]:
+async def hotline(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Hotline]:
     menu = load_menu(None)
-    sounds = write_prompts(tmp_path / "prompts", menu)
+    sounds = menu_prompts
     fake = FakeAsterisk(sounds={"hotline": sounds}, recordings_dir=tmp_path / "spool", time_factor=TIME_FACTOR)
     await fake.start()
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/calls.sqlite3")
