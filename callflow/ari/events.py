@@ -89,6 +89,8 @@ class EventStream:
         self.rng = rng or random.Random()
         self.state = ConnectionState(url=client.base_url)
         self.connected = asyncio.Event()
+        self.disconnected = asyncio.Event()
+        """Set while the socket is down after having been (or trying to be) connected."""
         self._ws: aiohttp.ClientWebSocketResponse | None = None
 
     async def run(self) -> None:
@@ -106,6 +108,7 @@ class EventStream:
                     self.state.last_error = f"{type(exc).__name__}: {exc}"
                     log.warning("ARI event socket: %s", self.state.last_error)
                 self.connected.clear()
+                self.disconnected.set()
                 self.state.change("reconnecting")
                 delay = self.backoff.delay(attempt, self.rng)
                 attempt += 1
@@ -130,6 +133,7 @@ class EventStream:
                 await self.on_connected()
             self.state.change("connected")
             self.state.last_error = None
+            self.disconnected.clear()
             self.connected.set()
             async for msg in ws:
                 if msg.type == aiohttp.WSMsgType.TEXT:
