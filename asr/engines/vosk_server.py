@@ -178,7 +178,7 @@ class VoskServerTranscriber:
                 timeout=aiohttp.ClientWSTimeout(ws_close=self.connect_timeout),
                 max_msg_size=0,
             )
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             server.failures += 1
             log.warning("vosk-server %s refused: %s", server.url, exc)
             raise AsrUnavailable(f"{server.url}: {exc.__class__.__name__} {exc}") from exc
@@ -273,11 +273,11 @@ def _config(rate: int, phrases: Sequence[str]) -> dict[str, Any]:
     return config
 
 
-async def _receive_result(ws: aiohttp.ClientWebSocketResponse, timeout: float) -> dict[str, Any]:
+async def _receive_result(ws: aiohttp.ClientWebSocketResponse, reply_timeout: float) -> dict[str, Any]:
     try:
-        msg = await ws.receive(timeout=timeout)
-    except asyncio.TimeoutError as exc:
-        raise AsrUnavailable(f"vosk-server 无响应 (no reply within {timeout:.0f} s)") from exc
+        msg = await ws.receive(timeout=reply_timeout)
+    except TimeoutError as exc:
+        raise AsrUnavailable(f"vosk-server 无响应 (no reply within {reply_timeout:.0f} s)") from exc
     if msg.type == aiohttp.WSMsgType.TEXT:
         try:
             return parse_message(msg.data)
