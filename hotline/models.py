@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "asr.adapters.orm",
     "sms_feedback.adapters.orm",
     "hotline.auth.orm",
+    "knowledge.adapters.orm",
 )
 
 

@@ -1,0 +1,1 @@
+"""Pure knowledge-base and expert-directory rules: no asyncio, no I/O."""
