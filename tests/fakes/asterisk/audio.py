@@ -98,21 +98,25 @@ class VoiceSegment:
 def render(segments: list[VoiceSegment], start: float, end: float, rate: int = RECORDING_RATE) -> array:
     """Mix the segments that fall between call-flow times `start` and `end` into samples at `rate`."""
     count = max(0, int(round((end - start) * rate)))
-    acc = [0] * count
-    ratio = RATE // rate if rate <= RATE else 1
+    out = array("h", bytes(2 * count))
+    step = max(1, RATE // rate)
+    written: list[tuple[int, int]] = []
     for seg in segments:
         if seg.end <= start or seg.start >= end:
             continue
         offset = int(round((seg.start - start) * rate))
-        src = seg.samples[::ratio] if ratio > 1 else seg.samples
-        for i, s in enumerate(src):
-            j = offset + i
-            if j < 0:
-                continue
-            if j >= count:
-                break
-            acc[j] += s
-    return array("h", (max(-32768, min(32767, v)) for v in acc))
+        src_from, dst_from = max(0, -offset), max(0, offset)
+        n = min(count - dst_from, len(seg.samples) // step - src_from)
+        if n <= 0:
+            continue
+        chunk = seg.samples[src_from * step : (src_from + n) * step : step]
+        if not any(a < dst_from + n and dst_from < b for a, b in written):
+            out[dst_from : dst_from + n] = chunk
+        else:
+            for k in range(n):
+                out[dst_from + k] = max(-32768, min(32767, out[dst_from + k] + chunk[k]))
+        written.append((dst_from, dst_from + n))
+    return out
 
 
 def write_wav(path: Path, samples: array, rate: int = RECORDING_RATE) -> None:

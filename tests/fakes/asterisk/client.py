@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -87,6 +89,18 @@ class RawAri:
                 await asyncio.wait_for(self._new.wait(), remaining)
             except TimeoutError:
                 pass
+
+    async def wait(self, predicate: Callable[[], bool], limit: float = 5.0) -> bool:
+        """Wait (real seconds) until `predicate()` holds, re-checking at every new event."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new.wait(), remaining)
+        return True
 
     def types(self, after: int = 0, skip: tuple[str, ...] = ()) -> list[str]:
         return [e["type"] for e in self.events[after:] if e["type"] not in skip]

@@ -122,17 +122,24 @@ async def _dial_endpoint(
             fake.channel_event("ChannelDestroyed", channel, cause=17, cause_txt="User busy", tech_cause=486)
             fake._forget_channel(channel)
         return
+    if ep.silent:
+        # Nobody answers the INVITE (errors trace, PJSIP/agent2): only ChannelDestroyed at the timeout.
+        await fake.wait_call_flow(float(ring_timeout), until=gone)
+        if channel.alive:
+            fake.channel_event(
+                "ChannelDestroyed", channel, cause=19, cause_txt="User alerting, no answer", tech_cause=480
+            )
+            fake._forget_channel(channel)
+        return
     channel.state = "Ringing"
     fake.channel_event("ChannelStateChange", channel)
     dial("RINGING")
     answer_after = ep.answer_after
     if answer_after is None or answer_after >= ring_timeout:
+        # Asterisk reports no final Dial status for an originate that times out (errors trace).
         await fake.wait_call_flow(float(ring_timeout), until=gone)
         if channel.alive:
-            dial("NOANSWER")
-            fake.channel_event(
-                "ChannelDestroyed", channel, cause=19, cause_txt="User alerting, no answer", tech_cause=480
-            )
+            fake.channel_event("ChannelDestroyed", channel, cause=19, cause_txt="User alerting, no answer")
             fake._forget_channel(channel)
         return
     await fake.wait_call_flow(answer_after, until=gone)
@@ -220,10 +227,14 @@ async def _run_local(
             "Dial", one.subscribed, dialstatus=status, forward="", dialstring=dialstring, peer=one.to_json()
         )
 
-    dial("")
+    for name, value in variables.items():
+        two.variables[name] = value
+        fake.varset(two, name, value)
     step = fake.dialplan.get((context, exten))
+    if step is not None:
+        dial("")
     if step is None:
-        two.dialplan = Dialplan("", "", 1)
+        two.dialplan = Dialplan(context, exten, 1)
         for c in (two, one):
             fake.channel_event("ChannelDestroyed", c, cause=0, cause_txt="Unknown")
             fake._forget_channel(c)
@@ -233,17 +244,11 @@ async def _run_local(
         fake.channel_event(
             "ChannelDialplan", two, dialplan_app="Stasis", dialplan_app_data=two.dialplan.app_data
         )
-        for name, value in variables.items():
-            two.variables[name] = value
-            fake.varset(two, name, value)
         fake.enter_stasis(two, step.app, list(step.args))
         # ;1 stays Down until the application answers ;2.
         await fake.wait_until(lambda: one.state == "Up" or not one.alive)
     else:
         assert isinstance(step, DialplanExten)
-        for name, value in variables.items():
-            two.variables[name] = value
-            fake.varset(two, name, value)
         two.dialplan = Dialplan(context, exten, 1, "Answer", "")
         fake.channel_event("ChannelDialplan", two, dialplan_app="Answer", dialplan_app_data="")
         fake.set_state(two, "Up")
@@ -254,6 +259,10 @@ async def _run_local(
     if app:
         fake.enter_stasis(one, app, app_args)
     if isinstance(step, DialplanExten):
+        # ;2 reaches its next priority a moment later (errors trace: after ;1's first playback started).
+        await fake.wait_call_flow(0.15, until=lambda: not two.alive)
+        if not two.alive:
+            return
         two.dialplan = Dialplan(context, exten, 2, step.app_name, step.app_data)
         fake.channel_event(
             "ChannelDialplan", two, dialplan_app=step.app_name, dialplan_app_data=step.app_data

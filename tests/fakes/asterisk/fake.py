@@ -513,11 +513,16 @@ class FakeAsterisk:
         answer_after: float | None = 2.0,
         busy: bool = False,
         unreachable: bool = False,
+        silent: bool = False,
         script: list[Step] | None = None,
         context: str = "from-agents",
     ) -> Endpoint:
-        """A dialable endpoint such as `PJSIP/agent101` (originate to it rings it)."""
-        endpoint = Endpoint(resource, answer_after, busy, unreachable, list(script or []), context)
+        """A dialable endpoint such as `PJSIP/agent101` (originate to it rings it).
+
+        `answer_after=None` rings until the originate timeout; `busy` answers 486; `unreachable` gives
+        CHANUNAVAIL at once; `silent` never answers the INVITE at all (no ringing) until the timeout.
+        """
+        endpoint = Endpoint(resource, answer_after, busy, unreachable, silent, list(script or []), context)
         self.endpoints[resource] = endpoint
         return endpoint
 
@@ -697,9 +702,15 @@ class FakeAsterisk:
 
         fail_target_playbacks(self, f"channel:{channel.id}")
         finish_target_recordings(self, f"channel:{channel.id}", "hangup")
+        emptied: Bridge | None = None
         if channel.bridge is not None:
-            self.leave_bridge(channel, channel.bridge, moved=False)
+            bridge = channel.bridge
+            self.leave_bridge(channel, bridge, moved=False, fail_when_empty=False)
+            emptied = bridge if not bridge.channels else None
         self.leave_stasis(channel)
+        if emptied is not None:
+            # The last channel's StasisEnd comes before its bridge's playback fails (snoop trace).
+            fail_target_playbacks(self, f"bridge:{emptied.id}")
 
     def _destroy(self, channel: Channel, cause: int) -> None:
         if channel.created_by_ari and channel.subscribed:
@@ -766,7 +777,24 @@ class FakeAsterisk:
 
         started_bridge_media(self, bridge, channel)
 
-    def leave_bridge(self, channel: Channel, bridge: Bridge, moved: bool) -> None:
+    def update_connected_lines(self, bridge: Bridge) -> None:
+        """Two parties in a mixing bridge see each other as connected line; one left alone sees nobody."""
+        parties = [c for c in bridge.channels if c.kind in ("inbound", "originated", "local1", "local2")]
+        if bridge.bridge_type != "mixing":
+            return
+        if len(parties) == 2:
+            a, b = parties
+            for me, other in ((a, b), (b, a)):
+                if me.connected != other.caller:
+                    me.connected = other.caller
+                    self.channel_event("ChannelConnectedLine", me)
+        elif len(parties) == 1 and parties[0].connected != ("", ""):
+            parties[0].connected = ("", "")
+            self.channel_event("ChannelConnectedLine", parties[0])
+
+    def leave_bridge(
+        self, channel: Channel, bridge: Bridge, moved: bool, fail_when_empty: bool = True
+    ) -> None:
         if channel in bridge.channels:
             technology = bridge.technology
             bridge.channels.remove(channel)
@@ -774,13 +802,14 @@ class FakeAsterisk:
             snapshot["technology"] = technology
             self.emit("ChannelLeftBridge", bridge.apps, bridge=snapshot, channel=channel.to_json())
         channel.bridge = None
+        self.update_connected_lines(bridge)
         if moved:
             # Moved to another bridge by the application: Asterisk drops the app's subscription to
             # the old bridge, so deleting it later gives no BridgeDestroyed (queue-bridge-agent trace).
             for app in list(bridge.apps):
                 if not any(app in c.subscribed for c in bridge.channels):
                     bridge.apps.discard(app)
-        if not bridge.channels:
+        if not bridge.channels and fail_when_empty:
             from .media import fail_target_playbacks
 
             fail_target_playbacks(self, f"bridge:{bridge.id}")

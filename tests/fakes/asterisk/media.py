@@ -311,6 +311,8 @@ class RtpStream:
         self.timestamp = secrets.randbits(32)
         self.sent = 0
         self.received = 0
+        self.started_at: float | None = None  # call-flow time of the first packet
+        self.stopped_at: float | None = None
 
     @property
     def payload_type(self) -> int:
@@ -346,6 +348,7 @@ class RtpStream:
     async def run(self) -> None:
         clock = self.fake.clock
         began = clock.monotonic()
+        self.started_at = began
         try:
             while self.channel.alive:
                 due = int((clock.monotonic() - began) / 0.02)
@@ -356,6 +359,7 @@ class RtpStream:
                 self._drain()
                 await asyncio.sleep(max(0.0005, clock.real_seconds(0.02)))
         finally:
+            self.stopped_at = clock.monotonic()
             self.sock.close()
 
     def _drain(self) -> None:

@@ -235,6 +235,7 @@ class Bridge:
     recording: int = 0
     past_channels: list[Channel] = field(default_factory=list)
     alive: bool = True
+    announcer_id: str = ""  # the hidden Announcer channel that plays media into the bridge
 
     @property
     def technology(self) -> str:
@@ -250,7 +251,7 @@ class Bridge:
             "bridge_class": "stasis",
             "creator": "Stasis",
             "name": self.name,
-            "channels": [c.id for c in self.channels],
+            "channels": [c.id for c in self.channels] or ([self.announcer_id] if self.playing else []),
             "creationtime": self.creationtime,
             "video_mode": "talker",
         }

@@ -245,6 +245,7 @@ class Endpoint:
     answer_after: float | None = 2.0
     busy: bool = False
     unreachable: bool = False
+    silent: bool = False
     script: list[Step] = field(default_factory=list)
     context: str = "from-agents"
     calls: list[Call] = field(default_factory=list)

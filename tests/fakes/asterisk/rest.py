@@ -543,6 +543,8 @@ async def bridges_add_channel(fake: FakeAsterisk, path: dict[str, str], p: dict[
             await fake.channel_sync(channel, join)
         except AriError:
             raise AriError(400, "Channel not found") from None
+    if bridge.alive:
+        fake.update_connected_lines(bridge)
     return _nothing()
 
 
@@ -581,6 +583,9 @@ async def _bridge_play(
 ) -> Reply:
     bridge = fake.get_bridge(bridge_id)
     pb = _start_playback(fake, f"bridge:{bridge.id}", p, playback_id)
+    if not bridge.announcer_id:
+        fake.ids.unique()  # Announcer/ARI-…;1
+        bridge.announcer_id = fake.ids.unique()  # Announcer/ARI-…;2, the one inside the bridge
     assert bridge.queue is not None
     bridge.queue.submit(lambda: run_playback(fake, pb))
     return Reply(201, pb.to_json())
