@@ -10,12 +10,14 @@ import asyncio
 import math
 import struct
 import wave
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.asterisk import FakeAsterisk, HangUp, Press, Speak, Wait, WaitUntilBridged
+from tests.fakes.asterisk.parties import Step
 from tests.fakes.asterisk.replay import Lenient, Outcome, Replay, Scenario, load_trace
 
 pytestmark = pytest.mark.fake_asterisk(time_factor=0.05)
@@ -33,7 +35,7 @@ def _when(event: dict) -> float:
     return datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
 
-def _sipp_caller(script: list) -> object:
+def _sipp_caller(script: list[Step]) -> Callable[[FakeAsterisk], Awaitable[None]]:
     async def on_connect(fake: FakeAsterisk) -> None:
         await fake.place_call(number="sipp", caller_name="sipp", script=script)
 
@@ -51,7 +53,7 @@ async def test_inbound_call_answered_played_and_hung_up_by_the_caller(fake_aster
 
 
 async def test_inbound_dtmf_stops_the_prompt_which_finishes_done(fake_asterisk, shared_dir) -> None:
-    script = [
+    script: list[Step] = [
         Wait(1.37),
         Press("1", duration=0.28),
         Wait(1.22),
