@@ -258,23 +258,24 @@ async def load(url: str, gen: Generator) -> dict[str, float]:
     t0 = time.perf_counter()
     chunk = 5000
     async with engine.begin() as conn:
-        for table, rows in (
+        batches: list[tuple[Any, list[dict[str, Any]]]] = [
             (WorkOrderRow.__table__, gen.orders),
             (WorkOrderEventRow.__table__, gen.events),
             (ReturnRow.__table__, gen.returns),
             (ExtensionRow.__table__, gen.extensions),
             (SupervisionOrderRow.__table__, gen.supervision),
-        ):
+        ]
+        for table, rows in batches:
             # every row names every column (executemany needs one shape); unset nullable ones are NULL
             keys = {k for r in rows for k in r} | {c.name for c in table.columns if c.nullable}
             shaped = [{k: r.get(k) for k in keys} for r in rows]
             for k in range(0, len(shaped), chunk):
                 await conn.execute(insert(table), shaped[k : k + chunk])
         if engine.dialect.name == "postgresql":
-            for table in ("work_orders", "work_order_events", "work_order_returns", "work_order_extensions",
-                          "supervision_orders"):
+            for name in ("work_orders", "work_order_events", "work_order_returns", "work_order_extensions",
+                         "supervision_orders"):
                 await conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))"))
     async with engine.begin() as conn:
         await conn.execute(text("ANALYZE"))  # fresh statistics, as autovacuum / a DBA would leave them
     await engine.dispose()
@@ -329,8 +330,10 @@ async def list_load(url: str, unit_ids: list[int], workdir: Path) -> dict[str, A
     env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_DATA_DIR": str(workdir),
            "HOTLINE_ARI_URL": "http://127.0.0.1:9", "HOTLINE_HTTP_PORT": str(port)}
     log = (workdir / f"serve-{port}.log").open("w")
-    server = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hotline.cli", "serve", "--port", str(port),
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     rng = random.Random(7)
     latencies: list[float] = []
@@ -379,9 +382,10 @@ async def list_load(url: str, unit_ids: list[int], workdir: Path) -> dict[str, A
     finally:
         server.terminate()
         try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
+            await asyncio.wait_for(server.wait(), 10)
+        except TimeoutError:
             server.kill()
+            await server.wait()
         log.close()
     latencies.sort()
     q = statistics.quantiles(latencies, n=100)
