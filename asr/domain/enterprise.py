@@ -17,6 +17,7 @@ from asr.domain.transcript import Turn
 
 _SPLIT = re.compile(r"[\s，,。.！!？?；;：:、“”\"'（）()]+")
 _HANZI = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]+$")
+_INDEFINITE = re.compile(r"(?<![那这哪每])个|一家|一些|几家")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class EnterpriseRules:
     not_enterprises: tuple[str, ...] = field(default=())
     pronouns: tuple[str, ...] = ("我", "你", "他", "她", "它", "大家", "人")
     self_lead: tuple[str, ...] = ("我是", "我们是", "我们", "我们公司", "本公司", "我家")
+    never_in_name: str = "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想"
+    name_stops: tuple[str, ...] = ("在", "的", "是", "电话", "姓", "我", "位于", "嗯", "那个", "地址", "啊", "吧", "呢")
     max_length: int = 16
 
 
@@ -56,6 +59,8 @@ class EnterpriseFinder:
         self.places = tuple(sorted(places, key=len, reverse=True))
         self._suffixes = tuple(sorted(rules.suffixes, key=len, reverse=True))
         self._trades = tuple(sorted(rules.trade_words, key=len, reverse=True))
+        self._cues = tuple(sorted(rules.naming_cues, key=len, reverse=True))
+        self._boundaries = tuple(sorted(rules.lead_words, key=len, reverse=True))
 
     def candidates(self, turns: list[Turn]) -> list[EnterpriseCandidate]:
         found: list[EnterpriseCandidate] = []
@@ -104,75 +109,118 @@ class EnterpriseFinder:
         if named:
             out.append((named, "naming_cue", 3.0))
         suffixed = self._with_suffix(chunk)
-        if suffixed:
-            out.append((suffixed, "suffix", 2.0))
-        affiliated = self._affiliation(chunk)
-        if affiliated and affiliated != suffixed:
-            out.append((affiliated, "affiliation", 1.5))
+        out.extend((name, "suffix", 2.0) for name in suffixed)
+        out.extend((name, "affiliation", 1.5) for name in self._affiliation(chunk) if name not in suffixed)
         return out
 
     def _after_naming_cue(self, chunks: list[str], pos: int) -> str | None:
+        """The name after "叫" / "公司叫" / "名称是", up to where the sentence goes on (在…, 电话…)."""
         chunk = chunks[pos]
-        for cue in self.rules.naming_cues:
-            if chunk.endswith(cue) and pos + 1 < len(chunks):
-                return self._clean(chunks[pos + 1], need_suffix=False)
-            rest = chunk[len(cue) :]
-            if chunk.startswith(cue) and rest and not rest.startswith(self.rules.pronouns):
-                return self._clean(rest, need_suffix=False)
+        for cue in self._cues:
+            start = chunk.find(cue)
+            while start != -1:
+                rest = chunk[start + len(cue) :]
+                if not rest and pos + 1 < len(chunks):
+                    rest = chunks[pos + 1]
+                if rest and not rest.startswith(self.rules.pronouns):
+                    name = self._valid(self._cut_at_stop(rest), need_suffix=False)
+                    if name:
+                        return name
+                start = chunk.find(cue, start + 1)
         return None
 
-    def _with_suffix(self, chunk: str) -> str | None:
+    def _with_suffix(self, chunk: str) -> list[str]:
+        names: list[str] = []
         for suffix in self._suffixes:
             start = chunk.find(suffix)
             while start != -1:
                 end = start + len(suffix)
                 following = chunk[end : end + 1]
-                if following not in self.rules.not_followed_by.get(suffix, ()) or not following:
-                    name = self._clean(chunk[:end], need_suffix=True)
-                    if name:
-                        return name
+                if not following or following not in self.rules.not_followed_by.get(suffix, ()):
+                    name = self._longest_name_ending_at(chunk, end, need_suffix=True)
+                    if name and not any(name in n for n in names):
+                        names.append(name)
                 start = chunk.find(suffix, start + 1)
-        return None
+        return names
 
-    def _affiliation(self, chunk: str) -> str | None:
+    def _affiliation(self, chunk: str) -> list[str]:
+        """"是顺通物流的", "宏林木业的老板": a name with a trade word or suffix, said as the caller's side."""
+        names: list[str] = []
         for role in sorted(self.rules.affiliation_roles, key=len, reverse=True):
-            if chunk.endswith(role) and len(chunk) > len(role):
-                body = chunk[: -len(role)]
-                name = self._clean(body, need_suffix=False)
-                if name and (name.endswith(self._trades) or name.endswith(self._suffixes)):
-                    return name
+            start = chunk.find(role, 1)
+            while start != -1:
+                name = self._longest_name_ending_at(chunk, start, need_suffix=False, need_trade=True)
+                if name and name not in names:
+                    names.append(name)
+                start = chunk.find(role, start + 1)
+        return names
+
+    def _longest_name_ending_at(self, text: str, end: int, need_suffix: bool, need_trade: bool = False) -> str | None:
+        """The longest valid name ending at `end` that starts where a name can start (after 是, 叫, a place…).
+
+        Works on unpunctuated recognizer text too, where "你好我是宏达路桥工程有限公司的" has no pauses.
+        A name never overlaps a place name, and a stretch after an indefinite "个" ("搞个村级的冷链仓储合作社")
+        describes something, it does not name it.
+        """
+        in_place = self._place_positions(text)
+        for start in range(max(0, end - self.rules.max_length), end - 1):
+            if any(in_place[start:end]):
+                continue
+            if start > 0 and not (in_place[start - 1] or self._boundary_before(text[:start])):
+                continue
+            if _INDEFINITE.search(text[max(0, start - 5) : start]):
+                continue
+            name = self._valid(text[start:end], need_suffix)
+            if name and (not need_trade or name.endswith(self._trades) or name.endswith(self._suffixes)):
+                return name
         return None
 
-    def _clean(self, raw: str, need_suffix: bool) -> str | None:
-        name = self._strip_lead(raw)
+    def _place_positions(self, text: str) -> list[bool]:
+        covered = [False] * len(text)
+        for place in self.places:
+            start = text.find(place)
+            while start != -1:
+                end = start + len(place)
+                if not any(covered[start:end]):
+                    for k in range(start, end):
+                        covered[k] = True
+                start = text.find(place, start + 1)
+        return covered
+
+    def _boundary_before(self, prefix: str) -> bool:
+        last = prefix[-1]
+        if not ("\u4e00" <= last <= "\u9fff"):
+            return True
+        if prefix.endswith(self._boundaries):
+            return True
+        return len(prefix) >= 2 and prefix[-2] == "姓"  # "姓柳联众包装有限公司的"
+
+    def _cut_at_stop(self, rest: str) -> str:
+        """Where a name said after a naming cue ends: at its suffix if it has one, else before a stop word."""
+        ends = [rest.find(x) + len(x) for x in self._suffixes if 0 < rest.find(x) < self.rules.max_length]
+        if ends:
+            return rest[: min(ends)]
+        cut = len(rest)
+        for stop in self.rules.name_stops:
+            at = rest.find(stop, 2)
+            if at != -1:
+                cut = min(cut, at)
+        return rest[:cut]
+
+    def _valid(self, name: str, need_suffix: bool) -> str | None:
         if not name or len(name) > self.rules.max_length or not _HANZI.match(name):
             return None
-        if name[0] in self.rules.bad_first_chars:
+        if name[0] in self.rules.bad_first_chars or any(c in self.rules.never_in_name for c in name):
             return None
         if any(marker in name for marker in self.rules.descriptive_markers):
             return None
-        if any(name == n or name.endswith(n) for n in self.rules.not_enterprises):
+        if any(name.endswith(n) for n in self.rules.not_enterprises):
             return None
-        if name in self.places:
+        if name.startswith(self.places):
             return None
         if need_suffix and not name.endswith(self._suffixes):
             return None
         return name if len(self.brand(name)) >= 2 else None
-
-    def _strip_lead(self, raw: str) -> str:
-        name = raw
-        changed = True
-        while changed and name:
-            changed = False
-            for lead in sorted(self.rules.lead_words, key=len, reverse=True):
-                if name.startswith(lead) and len(name) > len(lead):
-                    name, changed = name[len(lead) :], True
-                    break
-            for place in self.places:
-                if name.startswith(place) and len(name) > len(place):
-                    name, changed = name[len(place) :], True
-                    break
-        return name
 
     def brand(self, name: str) -> str:
         """What is left of a name without its suffix and trade words: 恒丰竹木制品厂 → 恒丰."""

@@ -49,3 +49,12 @@ def test_the_callers_own_enterprise_ranks_above_a_neighbours(extractor: DraftExt
     来电人：隔壁的 鑫达石材有限公司 天天晚上切石头 我们是 云溪茶叶有限公司 客人都投诉了
     """
     assert name(extractor, script) == "云溪茶叶有限公司"
+
+
+def test_names_in_unpunctuated_recognizer_text(extractor: DraftExtractor) -> None:
+    """Recognizers join words without pauses; a name still starts after 是/叫/a place and ends at its suffix."""
+    assert name(extractor, "来电人：你好我是宏达路桥工程有限公司的负责人我们的工程款拖了两年") == "宏达路桥工程有限公司"
+    assert name(extractor, "来电人：就是竹口镇那个恒丰竹木制品厂我在里面做竹筷打磨的") == "恒丰竹木制品厂"
+    assert name(extractor, "来电人：我在濛洲街道新建北路开了个民宿叫溪山小院旁边有个工地天天晚上打桩") == "溪山小院"
+    assert name(extractor, "来电人：姓柳联众包装有限公司的电话一三六六七八零二二四八") == "联众包装有限公司"
+    assert name(extractor, "来电人：建议搞个村级的冷链仓储合作社统一收统一卖") is None
