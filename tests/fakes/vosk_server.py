@@ -47,6 +47,12 @@ class FakeVoskServer:
     audio_bytes: int = 0
     sessions_finished: int = 0
     sessions_open: int = 0
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def wait_idle(self) -> None:
+        """Until every connection's handler has ended."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.sessions_open == 0)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -92,6 +98,8 @@ class FakeVoskServer:
                     await ws.send_str(await asyncio.to_thread(_process_chunk, recognizer, msg.data))
         finally:
             self.sessions_open -= 1
+            async with self._changed:
+                self._changed.notify_all()
         await ws.close()
         return ws
 

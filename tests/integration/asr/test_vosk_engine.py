@@ -161,7 +161,7 @@ async def test_the_event_loop_stays_responsive_while_a_recording_is_decoded(
 async def test_a_live_stream_gives_partials_then_a_final_segment_without_blocking_the_loop(
     vosk_transcriber: VoskTranscriber, korean_speech: KoreanSpeech
 ) -> None:
-    pcm = _pcm_of(korean_speech.caller_track)
+    pcm = _pcm_of(korean_speech.phrase_8k)
     meter = LoopLagMeter()
     ticker = asyncio.create_task(meter.run())
     stream = await vosk_transcriber.open_stream(8000, speaker="caller")
