@@ -41,12 +41,17 @@ class FakeTwilio:
     auth_token: str
     requests: list[ReceivedRequest] = field(default_factory=list)
     _failures: list[tuple[int, int, str]] = field(default_factory=list)
+    _pages: list[tuple[int, str]] = field(default_factory=list)
     _holds: int = 0
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def fail_next(self, status: int, code: int, message: str) -> None:
         """Answer the next request with a Twilio error body."""
         self._failures.append((status, code, message))
+
+    def fail_next_with_page(self, status: int, page: str) -> None:
+        """Answer the next request with a non-JSON body, as a load balancer in front of Twilio may."""
+        self._pages.append((status, page))
 
     def hold_next(self) -> None:
         """Keep the next request waiting until `release` is set (the client's timeout fires first)."""
@@ -88,6 +93,9 @@ class FakeTwilio:
             return self._error(401, 20003, "Authenticate")
         if self._failures:
             return self._error(*self._failures.pop(0))
+        if self._pages:
+            status, page = self._pages.pop(0)
+            return web.Response(status=status, text=page, content_type="text/html")
         to = form.get("To", "")
         if not _E164.match(to):
             return self._error(400, 21211, f"The 'To' number {to} is not a valid phone number.")

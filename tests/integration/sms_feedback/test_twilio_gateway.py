@@ -145,3 +145,12 @@ async def test_without_credentials_the_local_outbox_keeps_the_message():
 def test_with_all_three_credentials_twilio_is_chosen():
     assert isinstance(choose_gateway(ACCOUNT_SID, AUTH_TOKEN, SENDER), TwilioGateway)
     assert isinstance(choose_gateway(ACCOUNT_SID, AUTH_TOKEN, None), LocalOutboxGateway)
+
+
+async def test_a_gateway_error_page_without_json_is_still_retryable(fake_twilio, gateway):
+    fake_twilio.fake.fail_next_with_page(502, "<html><body>502 Bad Gateway</body></html>")
+
+    with pytest.raises(SmsRetryableError) as caught:
+        await gateway.send(ENTERPRISE, "回复1满意", CALLBACK)
+
+    assert caught.value.http_status == 502 and caught.value.retryable
