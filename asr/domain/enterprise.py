@@ -38,7 +38,7 @@ class EnterpriseRules:
     not_enterprises: tuple[str, ...] = field(default=())
     pronouns: tuple[str, ...] = ("我", "你", "他", "她", "它", "大家", "人")
     self_lead: tuple[str, ...] = ("我是", "我们是", "我们", "我们公司", "本公司", "我家")
-    never_in_name: str = "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想"
+    never_in_name: str = "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想的"
     name_stops: tuple[str, ...] = ("在", "的", "是", "电话", "姓", "我", "位于", "嗯", "那个", "地址", "啊", "吧", "呢")
     max_length: int = 16
 
@@ -168,7 +168,7 @@ class EnterpriseFinder:
                 continue
             if start > 0 and not (in_place[start - 1] or self._boundary_before(text[:start])):
                 continue
-            if _INDEFINITE.search(text[max(0, start - 5) : start]):
+            if _INDEFINITE.search(text[max(0, start - 5) : end]):
                 continue
             name = self._valid(text[start:end], need_suffix)
             if name and (not need_trade or name.endswith(self._trades) or name.endswith(self._suffixes)):

@@ -127,7 +127,7 @@ def _enterprise_rules(raw: Mapping[str, Any]) -> EnterpriseRules:
         not_enterprises=tuple(raw.get("not_enterprises", ())),
         pronouns=tuple(raw.get("pronouns", ("我", "你", "他", "她", "它", "大家", "人"))),
         self_lead=tuple(raw.get("self_lead", ("我是", "我们是", "我们"))),
-        never_in_name=str(raw.get("never_in_name", "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想")),
+        never_in_name=str(raw.get("never_in_name", "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想的")),
         name_stops=tuple(raw.get("name_stops", ("在", "的", "是", "电话", "姓", "我"))),
     )
 
