@@ -163,6 +163,18 @@ PATHS: dict[str, dict[str, Any]] = {
                 {
                     **DETAILS,
                     "source": {"type": "string", "enum": ENUMS["source"]},
+                    "class": {"type": "string", "enum": ENUMS["class"]},
+                    "service": {"type": "string", "enum": ENUMS["service"]},
+                    "complexity": {"type": "string", "enum": ENUMS["complexity"]},
+                    "contact_phone": {
+                        "type": "string",
+                        "description": "alias of caller_phone (draft extractor)",
+                    },
+                    "summary": {"type": "string", "description": "alias of title (draft extractor)"},
+                    "department": {
+                        "type": "string",
+                        "description": "alias of suggested_unit (draft extractor)",
+                    },
                     "call_id": STR,
                     "recording": STR,
                     "received_at": TIME,
@@ -180,7 +192,8 @@ PATHS: dict[str, dict[str, Any]] = {
         }
     },
     "/api/v1/workorders/{ref}/register": _action(
-        "Register a draft (登记); a consultation or suggestion answered on the line is closed at once",
+        "Register a draft (登记) with class, service, complexity (default: the draft's suggestions); "
+        "a consultation or suggestion answered on the line is closed at once",
         _body(
             {
                 **DETAILS,
@@ -190,7 +203,6 @@ PATHS: dict[str, dict[str, Any]] = {
                 "answered_on_line": {"type": "boolean"},
                 "result": STR,
             },
-            ["class", "service"],
         ),
         ("400", "409"),
     ),

@@ -123,8 +123,12 @@ class WorkOrderService:
         call_id: str | None = None,
         recording: str | None = None,
         received_at: datetime | None = None,
+        order_class: wo.OrderClass | None = None,
+        service: wo.Service | None = None,
+        complexity: wo.Complexity | None = None,
     ) -> WorkOrderRow:
-        """A draft from a call, a voice message (留言) or a callback request (回拨)."""
+        """A draft from a call, a voice message (留言) or a callback request (回拨), optionally with the
+        class, service and complexity the transcript suggested."""
         now = self._now()
         received = received_at or now
         calendar = await self._calendar()
@@ -139,6 +143,9 @@ class WorkOrderService:
                 call_id=call_id,
                 recording=recording,
                 received_at=received,
+                order_class=order_class,
+                service=service,
+                complexity=complexity,
             )
             row = repository.new_row(t.order, actor.id)
             row.created_at = now
@@ -258,8 +265,8 @@ class WorkOrderService:
         actor: Actor,
         ref: int | str,
         *,
-        order_class: wo.OrderClass,
-        service: wo.Service,
+        order_class: wo.OrderClass | None = None,
+        service: wo.Service | None = None,
         complexity: wo.Complexity | None = None,
         answered_on_line: bool = False,
         result: str | None = None,

@@ -152,15 +152,35 @@ def _when(value: Any, name: str) -> datetime:
 
 
 def _details(data: dict[str, Any]) -> wo.Details:
+    """The caller's details; the draft extractor's names (`hotline draft`: contact_phone, summary,
+    department) are accepted too."""
     return wo.Details(
-        caller_phone=_text(data, "caller_phone"),
+        caller_phone=_text(data, "caller_phone") or _text(data, "contact_phone"),
         caller_name=_text(data, "caller_name"),
         enterprise=_text(data, "enterprise"),
         location=_text(data, "location"),
-        title=_text(data, "title"),
+        title=_text(data, "title") or _text(data, "summary"),
         content=_text(data, "content"),
-        suggested_unit=_text(data, "suggested_unit"),
+        suggested_unit=_text(data, "suggested_unit") or _text(data, "department"),
     )
+
+
+def _service(value: Any) -> wo.Service:
+    try:
+        return wo.parse_service(str(value))
+    except ValueError:
+        return _enum(wo.Service, value, "service")  # raises with the allowed values
+
+
+def _classification(data: dict[str, Any]) -> dict[str, Any]:
+    """Optional class, service and complexity of a request body."""
+    return {
+        "order_class": _enum(wo.OrderClass, data["class"], "class") if data.get("class") else None,
+        "service": _service(data["service"]) if data.get("service") else None,
+        "complexity": _enum(wo.Complexity, data["complexity"], "complexity")
+        if data.get("complexity")
+        else None,
+    }
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -342,6 +362,7 @@ async def create_draft(request: web.Request) -> web.Response:
         call_id=_text(data, "call_id"),
         recording=_text(data, "recording"),
         received_at=received,
+        **_classification(data),
     )
     return await _order_response(request, row, status=201)
 
@@ -365,7 +386,7 @@ def _filters(request: web.Request, unit_ids: dict[str, int], now: datetime) -> S
         states=states,
         unit_id=unit_id,
         order_class=_enum(wo.OrderClass, q["class"], "class").value if q.get("class") else None,
-        service=_enum(wo.Service, q["service"], "service").value if q.get("service") else None,
+        service=_service(q["service"]).value if q.get("service") else None,
         source=_enum(wo.Source, q["source"], "source").value if q.get("source") else None,
         due_before=_when(q["due_before"], "due_before") if q.get("due_before") else None,
         overdue_at=now if overdue else None,
@@ -433,9 +454,7 @@ async def _register(s: WorkOrderService, a: Actor, ref: str, d: dict[str, Any]) 
     return await s.register(
         a,
         ref,
-        order_class=_enum(wo.OrderClass, d.get("class"), "class"),
-        service=_enum(wo.Service, d.get("service"), "service"),
-        complexity=_enum(wo.Complexity, d["complexity"], "complexity") if d.get("complexity") else None,
+        **_classification(d),
         answered_on_line=bool(d.get("answered_on_line", False)),
         result=_text(d, "result"),
         details=_details(d),

@@ -79,6 +79,16 @@ class Service(StrEnum):
     SUGGESTION = "suggestion"  # 建议征集
 
 
+# Other spellings of the services: the draft extractor's eval set says "coordination" for 难事协调.
+SERVICE_ALIASES = {"coordination": Service.DIFFICULT_MATTER}
+
+
+def parse_service(value: str) -> Service:
+    """A service code, accepting the known aliases; ValueError for anything else."""
+    alias = SERVICE_ALIASES.get(value)
+    return alias if alias is not None else Service(value)
+
+
 class Complexity(StrEnum):
     """Complaint complexity: 简单事项 / 一般事项 / 疑难事项."""
 
@@ -429,8 +439,14 @@ def new_draft(
     call_id: str | None = None,
     recording: str | None = None,
     received_at: datetime | None = None,
+    order_class: OrderClass | None = None,
+    service: Service | None = None,
+    complexity: Complexity | None = None,
 ) -> Transition:
-    """A draft work order (工单草稿) from a call, a voice message or a callback request."""
+    """A draft work order (工单草稿) from a call, a voice message or a callback request.
+
+    A draft extracted from the call's transcript may carry a suggested class, service and complexity;
+    the agent confirms or corrects them when registering."""
     _require_aware(at)
     _require_role(actor, HOTLINE_STAFF | {Role.SYSTEM}, Action.CREATE)
     received = received_at or at
@@ -443,6 +459,9 @@ def new_draft(
             source=source,
             call_id=call_id,
             recording=recording,
+            order_class=order_class,
+            service=service,
+            complexity=complexity,
         ),
         details,
     )
@@ -457,20 +476,29 @@ def register(
     actor: Actor,
     at: datetime,
     *,
-    order_class: OrderClass,
-    service: Service,
+    order_class: OrderClass | None = None,
+    service: Service | None = None,
     complexity: Complexity | None = None,
     answered_on_line: bool = False,
     result: str | None = None,
     details: Details = Details(),
 ) -> Transition:
-    """Register (登记) a draft with its class, service and complexity.
+    """Register (登记) a draft with its class, service and complexity (the draft's suggestions where
+    none are given).
 
     A consultation answered on the line, or a suggestion answered on the spot, is closed at once
     (first-time resolution, 一次性化解); everything else waits to be dispatched."""
     _require_aware(at)
     _require_role(actor, HOTLINE_STAFF, Action.REGISTER)
     _require_state(order, {State.DRAFT}, Action.REGISTER)
+    order_class = order_class or order.order_class
+    service = service or order.service
+    if order_class is None:
+        raise InvalidInput("class", "请确定工单分类: consultation/complaint/suggestion (class required)")
+    if service is None:
+        raise InvalidInput("service", "请确定服务类别 (service required)")
+    if order_class is OrderClass.COMPLAINT:
+        complexity = complexity or order.complexity
     if service not in SERVICES_OF_CLASS[order_class]:
         allowed = ", ".join(sorted(s.value for s in SERVICES_OF_CLASS[order_class]))
         raise InvalidInput(

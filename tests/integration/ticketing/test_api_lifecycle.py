@@ -141,3 +141,32 @@ async def test_a_bad_rating_reopens_the_order_for_rectification_and_the_revisit_
     await api.ok("POST", f"/workorders/{ref}/close", "agent", {"result": "整改后办结"})
     final = await api.ok("POST", f"/workorders/{ref}/evaluate", "agent", {"rating": "satisfied"})
     assert final["rating"] == "dissatisfied" and final["revisit_rating"] == "satisfied"
+
+
+async def test_a_draft_from_the_transcript_extractor_is_confirmed_by_the_agent(
+    workorder_api: WorkOrderApi,
+) -> None:
+    """The JSON of `hotline draft` posted as it is; the agent registers it without retyping."""
+    api = workorder_api
+    extracted = {
+        "class": "complaint",
+        "service": "coordination",
+        "complexity": "general",
+        "department": "县住房和城乡建设局",
+        "answered_on_line": False,
+        "enterprise": "庆元竹木制品有限公司",
+        "contact_phone": "13912345678",
+        "location": "竹口镇",
+        "summary": "厂房报建涉及多部门，需协调",
+        "call_id": "1764470000.42",
+    }
+    draft = await api.ok("POST", "/workorders", "agent", extracted)
+    assert draft["state"] == "draft" and draft["service"] == "difficult_matter"
+    assert draft["caller_phone"] == "13912345678" and draft["title"] == "厂房报建涉及多部门，需协调"
+    assert draft["suggested_unit"] == "县住房和城乡建设局"
+    registered = await api.ok("POST", f"/workorders/{draft['number']}/register", "agent", {})
+    assert (registered["state"], registered["class"], registered["complexity"]) == (
+        "registered",
+        "complaint",
+        "general",
+    )

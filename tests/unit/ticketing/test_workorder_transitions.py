@@ -36,6 +36,7 @@ from ticketing.domain.workorder import (
     dispatch,
     evaluate,
     new_draft,
+    parse_service,
     register,
     reopen,
     reply,
@@ -273,3 +274,32 @@ def test_a_supervisor_supervises_an_open_order_and_the_unit_is_notified_through_
     (message,) = t.messages
     assert message.kind == "dingtalk.unit" and message.payload["unit_id"] == MARKET_UNIT
     assert "YS2025093000001" in message.payload["text"] and "2025年10月10日17:00" in message.payload["text"]
+
+
+def test_a_draft_from_the_transcript_carries_suggestions_the_agent_confirms_or_corrects() -> None:
+    suggested = new_draft(
+        number="YS2025100900002",
+        actor=SYSTEM,
+        at=T,
+        order_class=OrderClass.COMPLAINT,
+        service=Service.DIFFICULT_MATTER,
+        complexity=Complexity.GENERAL,
+    ).order
+    confirmed = register(suggested, AGENT, T).order
+    assert (confirmed.order_class, confirmed.service, confirmed.complexity) == (
+        OrderClass.COMPLAINT,
+        Service.DIFFICULT_MATTER,
+        Complexity.GENERAL,
+    )
+    corrected = register(suggested, AGENT, T, complexity=Complexity.DIFFICULT).order
+    assert corrected.complexity is Complexity.DIFFICULT
+    with pytest.raises(InvalidInput) as exc:
+        register(draft(), AGENT, T)
+    assert exc.value.field == "class"
+
+
+def test_the_extractors_coordination_is_the_difficult_matter_service() -> None:
+    assert parse_service("coordination") is Service.DIFFICULT_MATTER
+    assert parse_service("policy_query") is Service.POLICY_QUERY
+    with pytest.raises(ValueError):
+        parse_service("gossip")
