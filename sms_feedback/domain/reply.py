@@ -52,10 +52,20 @@ _ORDER = {Rating.SATISFIED: 1, Rating.BASICALLY_SATISFIED: 2, Rating.DISSATISFIE
 
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20  # ideographic space
+# replies from Hong Kong, Macao and Taiwan enterprises: the traditional characters the rules care about
+_TRADITIONAL = (
+    "滿訂還種發別謝決辦沒問題態務錯評選讚給實無處過這個們讓對說話聯係覺經會時間裡遲點號單進來現場應該認準確麼嗎請歡煩擾傳訊簡"
+    "級結員熱貼專業責續議見總體夠氣爛樣邊僅從當頭幫轉電難極騙萬優穩鬧託護據啟聽讀訴導絕縣區鎮稅證許營執們絡复歸帶務顧兩糟負啥圓"
+)
+_SIMPLIFIED = (
+    "满订还种发别谢决办没问题态务错评选赞给实无处过这个们让对说话联系觉经会时间里迟点号单进来现场应该认准确么吗请欢烦扰传讯简"
+    "级结员热贴专业责续议见总体够气烂样边仅从当头帮转电难极骗万优稳闹托护据启听读诉导绝县区镇税证许营执们络复归带务顾两糟负啥圆"
+)
+_FULLWIDTH.update(str.maketrans(_TRADITIONAL, _SIMPLIFIED))
 
 
 def normalise(text: str) -> str:
-    """Full-width ASCII to half-width and lower case, keeping every character's position."""
+    """Full-width ASCII to half-width, traditional to simplified, lower case; every position is kept."""
     out = text.translate(_FULLWIDTH)
     return "".join(ch.lower() if ch.isascii() else ch for ch in out)
 
@@ -150,7 +160,7 @@ _add(
     "没解决 没有解决 未解决 没能解决 没得到解决 没有得到解决 得不到解决 没处理 没有处理 未处理 没人处理 "
     "没办 没有办 还没 没人联系 没人管 没人理 没人回 没回复 没有回复 没回音 没消息 没下文 照样 照旧 依旧 依然 "
     "仍然 老样子 一点没变 没变 没有变化 没变化 没有改变 没效果 没有效果 毫无效果 不了了之 石沉大海 走过场 "
-    "答非所问 推来推去 互相推诿 效率低 假办结 虚假办结 被办结 形式主义 就走了 白跑 拖了 拖延 拖拖拉拉 一拖再拖 拖着 这叫办结 怎么就办结 算什么办结 呵呵 无语 服了 "
+    "不认可 不同意 不接受 不能接受 无法接受 不服 要投诉 投诉你们 答非所问 推来推去 互相推诿 效率低 假办结 虚假办结 被办结 形式主义 就走了 白跑 拖了 拖延 拖拖拉拉 一拖再拖 拖着 这叫办结 怎么就办结 算什么办结 呵呵 无语 服了 "
     "可真会 真会办事 你们自己觉得呢 市长信箱 市长热线 曝光 媒体 记者 举报 上访 信访 起诉 纪委 再投诉 "
     "继续投诉 还要投诉 去投诉 有什么用 有啥用 "
     "bad terrible poor awful unsatisfied dissatisfied useless 👎 😡 😠 🤬 💢 😤 😞 😒 🙄 💩",
@@ -183,6 +193,8 @@ _REGEX_CUES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"(?:啥|什么)(?:也|都)没(?:干|做|办|管|变)|用(?:都|也)没有?"), DIS, "nothing done"),
     (re.compile(r"(?:有点儿?|有些|稍微?|略微?|不够)[慢低久差烦乱难杂贵长晚迟]"), MILD, "reservation"),
     (re.compile(r"没有?人(?:联系|管|理|回|处理|来|问|跟进)"), DIS, "nobody followed up"),
+    (re.compile(r"没有?[^,.;:!?，。；：！？就]{1,5}解决"), DIS, "not really solved"),
+    (re.compile(r"没有?人?(?:来|到|去)过?(?:现场|看过?|实地)"), DIS, "nobody came to look"),
     (
         re.compile(r"(?:一直|始终|迟迟|至今|仍然|还是|到现在都?|到今天都?)(?:没|不(?!错)|未)"),
         DIS,
@@ -258,7 +270,7 @@ def _word_cues(text: str) -> tuple[list[_Cue], list[str]]:
             i += 1
     for pattern, level, label in _REGEX_CUES:
         for m in pattern.finditer(text):
-            cues.append(_Cue(level, m.group(0).strip(), m.start(), m.end()))
+            cues.append(_negated(text, _Cue(level, m.group(0).strip(), m.start(), m.end()), notes))
             notes.append(label)
     return [c for c in cues if c.level != NEUTRAL], notes
 
@@ -269,7 +281,7 @@ def _negated(text: str, cue: _Cue, notes: list[str]) -> _Cue:
     if cue.level in (SAT, BASIC, COURTESY) and _NEGATION_BEFORE.search(prefix):
         notes.append(f"negated {cue.text}")
         return _Cue(DIS, (prefix[-5:] + cue.text).strip(), cue.start, cue.end)
-    if cue.level == DIS and _NEGATION_BEFORE.search(prefix) and cue.text in ("不满意", "不满", "差", "bad"):
+    if cue.level == DIS and _NEGATION_BEFORE.search(prefix):
         notes.append(f"double negation {cue.text}")
         return _Cue(BASIC_DOUBLE_NEG, (prefix[-5:] + cue.text).strip(), cue.start, cue.end)
     if cue.level == SAT and _QUALIFIED_BEFORE.search(prefix):

@@ -109,6 +109,10 @@ def test_a_choice_contradicted_by_its_own_words_is_unclear():
         ("还算可以", B),
         ("说好的回电话一直没打", D),
         ("一直不错，满意", S),
+        ("处理结果我不认可", D),
+        ("没有实质性解决", D),
+        ("根本没来现场", D),
+        ("没两天就解决了", S),
     ],
 )
 def test_rating_words(reply, expected):
@@ -126,6 +130,8 @@ def test_rating_words(reply, expected):
         ("不是不满意", B),
         ("没有不满意，挺好的，谢谢", S),
         ("not bad", B),
+        ("还不算太差", B),
+        ("没那么差", B),
     ],
 )
 def test_negation_flips_a_word_and_double_negation_is_lukewarm_unless_praise_follows(reply, expected):
@@ -230,3 +236,10 @@ def test_the_parser_reaches_the_accuracy_target_on_the_labelled_replies(shared_d
     accuracy = 1 - len(misses) / len(rows)
     assert len(rows) >= 50
     assert accuracy >= 0.95, misses
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"), [("滿意", S), ("基本滿意", B), ("不滿意，還沒辦", D), ("退訂", OPT_OUT)]
+)
+def test_traditional_characters_read_like_simplified(reply, expected):
+    assert rating(reply) is expected
