@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from hotline.cli import main
 from hotline.db import Base, make_engine
 from hotline.models import import_all_models
 from ticketing.adapters import calendar_orm, orm
@@ -87,3 +88,14 @@ async def test_the_county_units_are_seeded(migrated_url: str) -> None:
     ):
         assert name in names
     assert len(names) >= 30
+
+
+def test_the_hotline_db_upgrade_command_builds_a_fresh_database_and_is_safe_to_rerun(
+    migrated_url: str, tmp_path, monkeypatch, capsys
+) -> None:
+    fresh = f"sqlite+aiosqlite:///{tmp_path}/fresh/hotline.sqlite3"
+    for url in (fresh, migrated_url):  # a new SQLite file, then this module's database again
+        monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+        assert main(["db", "upgrade"]) == 0
+        assert "数据库已升级" in capsys.readouterr().out
+    assert (tmp_path / "fresh" / "hotline.sqlite3").stat().st_size > 0
