@@ -17,6 +17,9 @@ from asr.domain.transcript import TranscriptError, Turn, turns_from_json, turns_
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _register_draft(sub)
+    from asr.transcribe_cli import register_transcribe
+
+    register_transcribe(sub)
 
 
 def _register_draft(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

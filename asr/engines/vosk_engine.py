@@ -59,10 +59,7 @@ def check_model_dir(path: Path | None) -> Path:
         if not any((path / option).is_file() for option in options)
     ]
     if missing:
-        raise AsrModelInvalid(
-            f"{path} 不是 Vosk 模型目录，缺少 {', '.join(missing)} (not a Vosk model folder, missing: "
-            f"{', '.join(missing)})"
-        )
+        raise AsrModelInvalid(f"{path} 不是 Vosk 模型目录 (not a Vosk model folder)，缺少 missing: {'; '.join(missing)}")
     return path
 
 
