@@ -177,9 +177,7 @@ def _rating_from_words(cues: list[_Cue]) -> tuple[Rating, str] | None:
         return Rating.BASICALLY_SATISFIED, f"praise with a reservation: {named(SAT, MILD)}"
     if SAT in levels:
         return Rating.SATISFIED, f"praise words: {named(SAT)}"
-    if MILD in levels:
-        return None
-    return None
+    return None  # courtesy or a reservation alone (谢谢, 有点慢) is not a rating
 
 
 # --- the parser ------------------------------------------------------------------------------------
