@@ -2,7 +2,8 @@
 
 Each unit has a keyword table (asr/data/units.yaml). The caller's words count fully and the agent's
 at a discount; the names callers give a unit count little, since callers often guess the wrong one
-("这个归环保局管吧" about night-time building noise, which is a matter for 综合行政执法). Matters for the
+("这个归环保局管吧" about night-time building noise, which is a matter for 综合行政执法), unless the unit
+acted in the matter ("市场监管罚了我们", "交通局那边说…"). Matters for the
 street, town or township itself (属地: a road blocked by villagers, a park the street office runs) go
 to the township the caller is in.
 """
@@ -21,7 +22,9 @@ class UnitRules:
     keywords: dict[str, CueTable]
     aliases: dict[str, tuple[str, ...]]
     local_cues: CueTable
+    counterpart_cues: tuple[str, ...] = ()
     alias_weight: float = 1.0
+    counterpart_weight: float = 3.0
     agent_weight: float = 0.7
     local_threshold: float = 3.0
     min_score: float = 2.0
@@ -43,6 +46,9 @@ def suggest_unit(ix: IndexedTranscript, rules: UnitRules, township: str | None) 
     for unit, table in rules.keywords.items():
         score = ix.score(table, caller=True, agent=True, agent_weight=rules.agent_weight, max_hits_per_turn=2)
         alias_table = {alias: rules.alias_weight for alias in rules.aliases.get(unit, ())}
+        for alias in rules.aliases.get(unit, ()):
+            # "市场监管罚了我们", "交通局那边说…": the unit acted in the matter, not a caller's guess.
+            alias_table.update({alias + cue: rules.counterpart_weight for cue in rules.counterpart_cues})
         ix.score(alias_table, caller=True, agent=True, agent_weight=rules.agent_weight, into=score)
         scores[unit] = score
     if township:

@@ -108,6 +108,7 @@ def _unit_rules(raw: Mapping[str, Any]) -> UnitRules:
         keywords={name: _table(spec.get("keywords")) for name, spec in units.items()},
         aliases={name: tuple(spec.get("aliases", ())) for name, spec in units.items()},
         local_cues=_table(raw.get("local_government", {}).get("cues")),
+        counterpart_cues=tuple(raw.get("counterpart_cues", ())),
     )
 
 
