@@ -110,7 +110,10 @@ class TwilioWebhooks:
                 "sms reply sid=%s from=%s read as %s (%s)", sid, sms.from_number, parsed.rating, parsed.reason
             )
             if self._replies is not None:
-                await self._replies.on_reply(sms, parsed)
+                try:
+                    await self._replies.on_reply(sms, parsed)
+                except Exception:  # the reply is recorded; a retry by Twilio would only be a duplicate
+                    log.exception("acting on sms reply sid=%s failed; it stays recorded", sid)
         else:
             log.info("duplicate delivery of sms reply sid=%s ignored", sid)
         return web.Response(text=str(MessagingResponse()), content_type="text/xml")

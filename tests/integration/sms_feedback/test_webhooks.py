@@ -269,3 +269,20 @@ async def test_a_forged_status_callback_is_refused(hooks):
 
     assert response.status == 403
     assert hooks.events.statuses == {}
+
+
+async def test_a_failing_reply_handler_still_acknowledges_and_keeps_the_reply(aiohttp_client):
+    class Broken:
+        async def on_reply(self, sms: InboundSms, parsed: ParsedReply) -> None:
+            raise RuntimeError("survey service down")
+
+    events = MemorySmsEventLog()
+    app = web.Application()
+    TwilioWebhooks(TOKEN, PUBLIC, events, Broken(), clock=lambda: NOW).add_routes(app.router)
+    hooks = Hooks(await aiohttp_client(app), events, RecordingReplies())
+    form = _reply("1")
+
+    response = await hooks.post(INBOUND_PATH, form)
+
+    assert response.status == 200
+    assert form["MessageSid"] in events.inbound
