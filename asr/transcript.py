@@ -122,6 +122,10 @@ class Transcript:
     source: str | None = None
     speakers: tuple[str, ...] = field(default=())
 
+    def __post_init__(self) -> None:
+        if not self.speakers:  # who speaks, in order of first appearance, unless the track said so
+            object.__setattr__(self, "speakers", _speakers_in(self.segments))
+
     @property
     def text(self) -> str:
         return join_words(" ".join(s.text for s in self.segments))
@@ -153,7 +157,7 @@ class Transcript:
             "source": self.source,
             "duration": _r(self.duration),
             "sample_rate": self.sample_rate,
-            "speakers": list(self.speakers or _speakers_in(self.segments)),
+            "speakers": list(self.speakers),
             "text": self.text,
             "segments": [s.to_json() for s in self.segments],
             "turns": self.to_turns(),
@@ -192,7 +196,7 @@ def merge_tracks(tracks: Sequence[Transcript], *, source: str | None = None) -> 
     )
     speakers: list[str] = []
     for track in tracks:
-        for speaker in track.speakers or _speakers_in(track.segments):
+        for speaker in track.speakers:
             if speaker not in speakers:
                 speakers.append(speaker)
     return Transcript(
