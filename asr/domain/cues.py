@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from asr.domain.phonetic import PhoneticText
 from asr.domain.transcript import Turn
 
 CueTable = Mapping[str, float]
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -46,8 +49,9 @@ class IndexedTranscript:
         joined = "\n".join(pieces)
         self.text = PhoneticText(joined) if is_common_word is None else PhoneticText(joined, is_common_word)
         self._hits: dict[str, list[tuple[int, int]]] = {}
-        caller_turns = [i for i, t in enumerate(turns) if t.by_caller]
-        self.first_caller_turn = caller_turns[0] if caller_turns else -1
+        # Where the caller says why they called: their first turn with some substance (not just "喂 你好").
+        substantive = [i for i, t in enumerate(turns) if t.by_caller and len(_HAN.findall(t.text)) >= 6]
+        self.first_caller_turn = substantive[0] if substantive else -1
 
     def caller_text(self) -> str:
         return " ".join(t.text for t in self.turns if t.by_caller)

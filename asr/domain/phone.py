@@ -89,7 +89,8 @@ def heard_numbers(turns: list[Turn]) -> list[SpokenNumber]:
 
 
 def contact_phone(turns: list[Turn]) -> str | None:
-    """The caller's contact number: their latest correction, else their latest number, else the read-back."""
+    """The caller's contact number: their latest correction, else their latest mobile, else their latest
+    number, else the agent's read-back."""
     heard = heard_numbers(turns)
     patched = _patched_last_digit(turns, heard)
     if patched:
@@ -98,6 +99,9 @@ def contact_phone(turns: list[Turn]) -> str | None:
     if corrections:
         return corrections[-1].number
     by_caller = [h for h in heard if h.by_caller]
+    mobiles = [h for h in by_caller if MOBILE.match(h.number)]
+    if mobiles:  # a caller giving a mobile and a landline is reached fastest on the mobile
+        return mobiles[-1].number
     if by_caller:
         return by_caller[-1].number
     return heard[-1].number if heard else None

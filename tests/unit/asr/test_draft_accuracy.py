@@ -21,7 +21,7 @@ def test_drafts_meet_every_accuracy_target_on_the_eval_set(extractor: DraftExtra
     for name, target in TARGETS.items():
         assert report.accuracy(name) >= target, f"{name}: {report.accuracy(name):.1%} < {target:.0%}, misses {report.misses[name]}"
     assert report.keyword_recall > 0.3
-    assert per_draft_ms < 50, "a draft takes a few milliseconds once jieba is loaded"
+    assert per_draft_ms < 250, "a draft takes milliseconds once jieba is loaded (bench/draft_accuracy.py times it)"
 
 
 def test_the_overlap_measures_for_keywords_and_summaries() -> None:

@@ -74,3 +74,14 @@ def test_a_caller_who_gives_a_new_number_later_is_called_on_the_new_one() -> Non
 
 def test_no_number_at_all() -> None:
     assert contact_phone(call("来电人：名字电话就不留了 我就是提个建议")) is None
+
+
+def test_a_mobile_is_preferred_to_a_landline_given_in_the_same_call() -> None:
+    turns = call(
+        """
+        来电人：手机 一三九 五七八 八二零 一六
+        话务员：还有其他联系方式吗
+        来电人：办公室座机 零五七八 六二幺 三四五六
+        """
+    )
+    assert contact_phone(turns) == "13957882016"
