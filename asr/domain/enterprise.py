@@ -98,6 +98,13 @@ class EnterpriseFinder:
             else:
                 top = max(seen, candidate, key=lambda c: c.score)
                 best[candidate.name] = EnterpriseCandidate(top.name, top.score + 0.5, seen.turn_index, top.how)
+        for short in list(best.values()):
+            longer = [c for c in best.values() if c.name != short.name and c.name.startswith(short.name)]
+            if longer:  # "叫宏达" and later "宏达路桥工程有限公司": one enterprise, by its full name
+                full = max(longer, key=lambda c: len(c.name))
+                score = max(full.score, short.score) + 0.5
+                best[full.name] = EnterpriseCandidate(full.name, score, full.turn_index, full.how)
+                del best[short.name]
         if not best:
             return None
         return max(best.values(), key=lambda c: (c.score, -c.turn_index))

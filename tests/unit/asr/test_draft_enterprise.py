@@ -58,3 +58,12 @@ def test_names_in_unpunctuated_recognizer_text(extractor: DraftExtractor) -> Non
     assert name(extractor, "来电人：我在濛洲街道新建北路开了个民宿叫溪山小院旁边有个工地天天晚上打桩") == "溪山小院"
     assert name(extractor, "来电人：姓柳联众包装有限公司的电话一三六六七八零二二四八") == "联众包装有限公司"
     assert name(extractor, "来电人：建议搞个村级的冷链仓储合作社统一收统一卖") is None
+
+
+def test_a_short_name_and_the_full_registered_name_are_one_enterprise(extractor: DraftExtractor) -> None:
+    script = """
+    来电人：我们公司叫 宏达 做路桥的
+    话务员：请问公司全称是
+    来电人：宏达路桥工程有限公司
+    """
+    assert name(extractor, script) == "宏达路桥工程有限公司"
