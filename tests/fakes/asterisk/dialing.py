@@ -260,7 +260,7 @@ async def _run_local(
         fake.enter_stasis(one, app, app_args)
     if isinstance(step, DialplanExten):
         # ;2 reaches its next priority a moment later (errors trace: after ;1's first playback started).
-        await fake.wait_call_flow(0.15, until=lambda: not two.alive)
+        await fake.wait_call_flow(0.5, until=lambda: not two.alive)
         if not two.alive:
             return
         two.dialplan = Dialplan(context, exten, 2, step.app_name, step.app_data)

@@ -11,7 +11,7 @@ from array import array
 from typing import TYPE_CHECKING
 
 from .audio import RATE, RECORDING_RATE, VoiceSegment, append_wav, render, slin16_be, ulaw, write_wav
-from .model import Bridge, Channel, LiveRecording, Playback
+from .model import Bridge, Channel, Heard, LiveRecording, Playback
 
 if TYPE_CHECKING:
     from .fake import FakeAsterisk
@@ -153,8 +153,6 @@ def started_bridge_media(fake: FakeAsterisk, bridge: Bridge, channel: Channel) -
     """A channel entering a bridge hears what is already playing on it."""
     for pb in fake.playbacks.values():
         if pb.target_uri == f"bridge:{bridge.id}" and pb.state == "playing":
-            from .model import Heard
-
             channel.heard.append(Heard(pb.media[pb.index], pb.id, fake.clock.monotonic()))
 
 
@@ -191,7 +189,14 @@ async def run_recording(fake: FakeAsterisk, rec: LiveRecording) -> None:
         finalize_recording(fake, rec)
         return
     if rec.beep:
+        for channel in fake.target_channels(rec.target_uri):
+            channel.heard.append(Heard("sound:beep", f"beep:{rec.name}", fake.clock.monotonic()))
+        fake.notify()
         await fake.wait_call_flow(0.25, until=rec.end.is_set)
+        for channel in fake.target_channels(rec.target_uri):
+            for heard in channel.heard:
+                if heard.playback_id == f"beep:{rec.name}":
+                    heard.finished = True
     bridge = (
         fake.bridges.get(rec.target_uri.partition(":")[2]) if rec.target_uri.startswith("bridge:") else None
     )

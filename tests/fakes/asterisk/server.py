@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
 
@@ -50,7 +51,9 @@ def _json(status: int, body: Any) -> web.Response:
 async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamResponse:
     from .fake import RequestRecord
 
-    path = request.match_info.get("tail") or "/"
+    # Route on the raw path so that an encoded slash (`voicemail%2F138…`) stays inside one segment.
+    raw = request.raw_path.split("?", 1)[0]
+    path = raw[len("/ari") :] or "/"
     query: dict[str, list[str]] = {}
     for key, value in request.query.items():
         if key != "api_key":
@@ -68,7 +71,8 @@ async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamRespons
         resp.headers["WWW-Authenticate"] = 'Basic realm="Asterisk REST Interface"'
         return resp
     try:
-        op, path_params = fake.spec.resolve(request.method, path)
+        op, raw_params = fake.spec.resolve(request.method, path)
+        path_params = {k: unquote(v) for k, v in raw_params.items()}
     except PathNotFound:
         fake.record_violation(request.method, record.path, ["no such ARI resource"])
         return answer(404, {"message": "Resource not found"})
@@ -78,10 +82,10 @@ async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamRespons
     record.operation = op.label
     body: dict[str, Any] | None = None
     if request.can_read_body:
-        raw = await request.read()
-        if raw.strip():
+        payload = await request.read()
+        if payload.strip():
             try:
-                parsed = json.loads(raw)
+                parsed = json.loads(payload)
             except ValueError:
                 fake.record_violation(request.method, record.path, ["request body is not JSON"])
                 return answer(400, {"message": "Failed to parse body"})
