@@ -78,4 +78,7 @@ def _package_setups() -> list[Any]:
     from sms_feedback.web import setup as setup_sms
 
     setups.append(setup_sms)
+    from knowledge.web import setup as setup_knowledge
+
+    setups.append(setup_knowledge)
     return setups

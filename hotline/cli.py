@@ -71,6 +71,9 @@ def _registrars() -> list[Registrar]:
     from asr.cli import register as register_asr
 
     regs.append(register_asr)
+    from knowledge.cli import register as register_knowledge
+
+    regs.append(register_knowledge)
     return regs
 
 

@@ -11,10 +11,10 @@ Times are local to the hotline's zone; a range is half-open and `24:00` closes t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from knowledge.domain.errors import InvalidField
@@ -152,7 +152,7 @@ def pick_experts(
 
 
 def _parse_window(spec: str) -> DutyWindow:
-    parts = spec.strip().split()
+    parts = spec.replace("，", ",").replace("：", ":").strip().split()
     if len(parts) != 2:
         raise _bad_duty(spec)
     days_word, ranges_text = parts
@@ -197,3 +197,51 @@ def _bad_duty(spec: str) -> InvalidField:
         " (duty must be 'DAYS HH:MM-HH:MM[,...]')",
     )
 
+
+
+def expert_from_fields(fields: Mapping[str, Any], base: Expert | None = None) -> Expert:
+    """An expert from user input (JSON body, CLI) applied over `base`; unknown fields are refused."""
+    unknown = sorted(set(fields) - set(EXPERT_FIELDS))
+    if unknown:
+        raise InvalidField(unknown[0], f"未知字段 {', '.join(unknown)}（unknown field）")
+    values: dict[str, Any] = {}
+    for name in ("name", "contact", "note"):
+        if name in fields:
+            value = fields[name]
+            if value is not None and not isinstance(value, str):
+                raise InvalidField(name, f"字段 {name} 须为文本（{name} must be a string）")
+            values[name] = value.strip() if isinstance(value, str) else value
+    for name in ("topics", "duty"):
+        if name in fields:
+            values[name] = _string_list(name, fields[name], "[;；\n]" if name == "duty" else "[,，;；、\n]")
+    for name in ("unit_id", "backup_id"):
+        if name in fields:
+            value = fields[name]
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InvalidField(name, f"字段 {name} 须为整数编号（{name} must be an integer id）")
+            values[name] = value
+    if "active" in fields:
+        if not isinstance(fields["active"], bool):
+            raise InvalidField("active", "字段 active 须为 true/false（active must be a boolean）")
+        values["active"] = fields["active"]
+    if base is None:
+        for name in ("name", "contact"):
+            if not values.get(name):
+                raise InvalidField(name, f"缺少字段 {name}（{name} is required）")
+        expert = Expert(name=values.pop("name"), contact=values.pop("contact"))
+    else:
+        expert = base
+    return validate_expert(replace(expert, **values))
+
+
+EXPERT_FIELDS = ("name", "contact", "topics", "unit_id", "duty", "backup_id", "note", "active")
+
+
+def _string_list(name: str, value: Any, separators: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = re.split(separators, value)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise InvalidField(name, f"字段 {name} 须为文本列表（{name} must be a list of strings）")
+    return tuple(v.strip() for v in value if v.strip())
