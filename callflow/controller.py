@@ -42,6 +42,7 @@ class ControllerStats:
     reconciles: int = 0
     orphans_cleaned: int = 0
     resumed_new: int = 0
+    peak_calls: int = 0
     dispatch_seconds: float = field(default=0.0)
 
 
@@ -174,6 +175,7 @@ class Controller:
         worker = _Worker(self, session)
         self.workers[session.channel_id] = worker
         self.stats.calls_started += 1
+        self.stats.peak_calls = max(self.stats.peak_calls, len(self.workers))
         worker.queue.put_nowait(Begin(resumed))
         return True
 

@@ -9,6 +9,7 @@ an agent (or back to the dialplan): a caller is never left in silence.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
@@ -94,6 +95,9 @@ class NavigationSession(CallSession):
         self.recording_name: str | None = None
         self.voice_message_saved = False
         self._earlier_path: list[PathEntry] = []
+        self._dirty = False
+        self._writer: asyncio.Task[None] | None = None
+        self.record_write_failures = 0
 
     # --- lifecycle ---
     async def start(self, resumed: bool = False) -> None:
@@ -102,7 +106,6 @@ class NavigationSession(CallSession):
             if earlier is not None:  # a previous controller began this call: one call, one record
                 self.record = earlier
                 self._earlier_path = list(earlier.path)
-        await self._save_record()
         if self.channel.get("state") != "Up":
             await self.client.answer(self.channel_id)
         try:
@@ -112,6 +115,7 @@ class NavigationSession(CallSession):
             log.exception("call %s: office hours unknown; treating the line as open", self.channel_id)
             open_now = True
         await self._feed(Started(open_now=open_now))
+        self._persist()  # written in the background: a slow database never delays the caller
 
     async def resume(self, channel: Event | None) -> None:
         """After a reconnect: find out what finished while we could not hear the events."""
@@ -229,7 +233,7 @@ class NavigationSession(CallSession):
         else:
             disposition = "ended-by-menu"
         self.record.routed(destination.name, destination.service, disposition)
-        await self._save_record()
+        self._persist()
         if destination.kind == "seat":
             await self.ports.seat.enqueue(self._seat_request(destination), destination.name)
         elif destination.kind == "transfer":
@@ -286,6 +290,7 @@ class NavigationSession(CallSession):
             duration_s=float(duration) if duration is not None else None,
             received_at=self.clock.now(),
         )
+        await self._flush()  # the message row refers to the call record
         await self.ports.records.add_voice_message(message, file_path)
         self.voice_message_saved = True
         self.record.disposition = "voice-message"
@@ -308,7 +313,7 @@ class NavigationSession(CallSession):
         self._sync_path()
         self.record.close(self.clock.now())
         self.finish()
-        await self._save_record()
+        await self._flush()
 
     async def fail(self, exc: BaseException) -> None:
         """A handler failed: send the caller to the agent destination, or back to the dialplan."""
@@ -338,10 +343,7 @@ class NavigationSession(CallSession):
             log.error("call %s: agent hand-off failed (%s); back to the dialplan", self.channel_id, handoff_exc)
             self.record.disposition = "fallback-to-dialplan"
             await self.client.continue_in_dialplan(self.channel_id)
-        try:
-            await self._save_record()
-        except Exception:
-            log.exception("call %s: could not save the call record", self.channel_id)
+        self._persist()
 
     # --- helpers ---
     def _sync_path(self) -> None:
@@ -350,8 +352,26 @@ class NavigationSession(CallSession):
     def _path_text(self) -> str:
         return "; ".join(s.describe() for s in self.navigation.path)
 
-    async def _save_record(self) -> None:
-        await self.ports.records.save(self.record)
+    def _persist(self) -> None:
+        """Save the record in the background, in order, latest state winning (writes coalesce)."""
+        self._dirty = True
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_record())
+
+    async def _write_record(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            try:
+                await self.ports.records.save(self.record)
+            except Exception:
+                self.record_write_failures += 1
+                log.exception("call %s: could not save the call record", self.channel_id)
+
+    async def _flush(self) -> None:
+        """Wait until the record as it is now is written (or its write failed and was logged)."""
+        self._persist()
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
 
 
 NAVIGATION_ARGS = ("inbound", "local")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from callflow.adapters.store import SqlCallRecordStore
 from callflow.domain.call import CallRecord, VoiceMessage
-from callflow.services import SeatRequest
+from callflow.services import DialplanSeatHandoff, SeatRequest
+from ivr.session import NavigationSession
 from tests.fakes.asterisk.parties import Press, WaitForPlayback, WaitUntilHungUp
 from tests.integration.callflow.support import Hotline
 
@@ -47,14 +48,25 @@ class SeatDown:
         raise RuntimeError("seat queue unavailable")
 
 
+@dataclass
+class SeatFailingForOneService:
+    """The dialplan seat hand-off, except that handing over one service raises (a broken queue)."""
+
+    inner: DialplanSeatHandoff
+    broken_service: str
+
+    async def enqueue(self, call: SeatRequest, destination: str) -> None:
+        if call.service == self.broken_service:
+            raise RuntimeError(f"queue for {self.broken_service} is broken")
+        await self.inner.enqueue(call, destination)
+
+
 async def test_a_failing_port_sends_that_caller_to_an_agent_and_other_calls_carry_on(hotline: Hotline) -> None:
-    hotline.ports.records = StoreFailingForOneCaller(hotline.store, BROKEN_NUMBER)
-    broken = await hotline.call([WaitUntilHungUp()], number=BROKEN_NUMBER)
-    healthy = await hotline.call(
-        [WaitForPlayback("sound:hotline/greeting"), Press("1"), WaitForPlayback("sound:hotline/business_menu"),
-         Press("4"), WaitUntilHungUp()],
-        number="13800000002",
-    )
+    hotline.ports.seat = SeatFailingForOneService(DialplanSeatHandoff(hotline.client), "complaint")
+    script = [WaitForPlayback("sound:hotline/greeting"), Press("1"), WaitForPlayback("sound:hotline/business_menu")]
+    broken = await hotline.call([*script, Press("3"), WaitUntilHungUp()], number="13900000001")
+    healthy = await hotline.call([*script, Press("4"), WaitUntilHungUp()], number="13800000002")
+
     where = await hotline.left_menu(broken)
     assert (where["context"], where["exten"]) == ("hotline-seat", "s")  # an agent, not silence
     assert broken.channel.variables["HOTLINE_DESTINATION"] == "business_seat"
@@ -64,9 +76,27 @@ async def test_a_failing_port_sends_that_caller_to_an_agent_and_other_calls_carr
     assert healthy.channel.variables["HOTLINE_SERVICE"] == "difficult_matter"
     await hotline.hang_up(healthy)
     await hotline.hang_up(broken)
-    record = await hotline.record_of(healthy)
-    assert record.disposition == "routed-to-seat"
+    assert (await hotline.record_of(healthy)).disposition == "routed-to-seat"
+    failed = await hotline.record_of(broken)
+    assert (failed.disposition, failed.destination) == ("fallback-to-agent", "business_seat")
+    assert [s.outcome for s in failed.path] == ["goto:business", "route:complaint"]
     await hotline.fake.wait_empty()
+
+
+async def test_a_database_outage_does_not_keep_callers_from_the_seat(hotline: Hotline) -> None:
+    hotline.ports.records = StoreFailingForOneCaller(hotline.store, BROKEN_NUMBER)
+    call = await hotline.call(
+        [WaitForPlayback("sound:hotline/greeting"), Press("1"), WaitForPlayback("sound:hotline/business_menu"),
+         Press("1"), WaitUntilHungUp()],
+        number=BROKEN_NUMBER,
+    )
+    await hotline.left_menu(call)
+    assert call.channel.variables["HOTLINE_SERVICE"] == "policy_query"
+    await hotline.hang_up(call)
+    session = await hotline.controller.wait_finished(call.id)
+    assert isinstance(session, NavigationSession) and session.record_write_failures >= 1
+    assert await hotline.store.by_channel(call.id) is None  # lost, and logged; the caller was served
+    assert hotline.controller.stats.handler_failures == 0
 
 
 async def test_when_even_the_agent_hand_off_fails_the_caller_goes_back_to_the_dialplan(hotline: Hotline) -> None:
