@@ -7,6 +7,7 @@ their own `_register_*` function and one line in register().
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -30,6 +31,9 @@ def _register_draft(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     draft.add_argument("file", type=Path, help="transcript: JSON {\"turns\": [{speaker, text}]}, .jsonl, or text")
     draft.add_argument("--compact", action="store_true", help="one JSON object per line instead of indented")
+    draft.add_argument(
+        "--kb", action="store_true", help="add matching knowledge-base entries (needs HOTLINE_DATABASE_URL, upgraded)"
+    )
     draft.set_defaults(func=_draft)
 
 
@@ -67,16 +71,52 @@ def _draft(args: argparse.Namespace) -> int:
     except (TranscriptError, UnicodeDecodeError) as exc:
         print(f"无法读取转写：{exc}", file=sys.stderr)
         return 2
+    if any(not turns for _, turns in transcripts):
+        print("转写里没有任何对话内容 (no utterances in the transcript)", file=sys.stderr)
+        return 2
     from asr.data import default_extractor
 
     extractor = default_extractor()
-    for call_id, turns in transcripts:
-        if not turns:
-            print("转写里没有任何对话内容 (no utterances in the transcript)", file=sys.stderr)
-            return 2
-        draft = extractor.draft(turns).to_dict()
+    drafts = [(call_id, extractor.draft(turns)) for call_id, turns in transcripts]
+    knowledge: list[list[dict[str, Any]]] = [[] for _ in drafts]
+    if args.kb:
+        try:
+            knowledge = asyncio.run(_knowledge_for([d.knowledge_query for _, d in drafts]))
+        except Exception as exc:  # the database is optional for a draft: say why and stop
+            print(f"知识库不可用，请先运行 hotline db upgrade 并导入知识 (knowledge base unavailable): {exc}",
+                  file=sys.stderr)
+            return 1
+    indent = None if args.compact or len(drafts) > 1 else 2
+    for (call_id, draft), entries in zip(drafts, knowledge, strict=True):
+        data = draft.to_dict()
         if call_id is not None:
-            draft = {"id": call_id, **draft}
-        indent = None if args.compact or len(transcripts) > 1 else 2
-        print(json.dumps(draft, ensure_ascii=False, indent=indent))
+            data = {"id": call_id, **data}
+        if args.kb:
+            data["knowledge"] = entries
+        print(json.dumps(data, ensure_ascii=False, indent=indent))
     return 0
+
+
+async def _knowledge_for(queries: list[str], limit: int = 3) -> list[list[dict[str, Any]]]:
+    """Matching knowledge-base entries for each draft (知识推荐), through the knowledge package's service."""
+    from hotline.db import make_engine, make_sessionmaker
+    from hotline.settings import Settings
+    from knowledge.bootstrap import build
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        service, _ = build(make_sessionmaker(engine), engine.dialect.name, settings)
+        results = []
+        for query in queries:
+            found = await service.suggest(query, limit=limit)
+            results.append(
+                [
+                    {"id": f.entry.id, "title": f.entry.title, "unit": f.entry.unit_name,
+                     "score": round(f.score, 3), "excerpt": f.excerpt}
+                    for f in found
+                ]
+            )  # fmt: skip
+        return results
+    finally:
+        await engine.dispose()

@@ -39,6 +39,9 @@ class DraftWorkOrder:
     keywords: list[str]
     summary: str
     why: dict[str, Any] = field(default_factory=dict)
+    knowledge_query: str = ""
+    """What to look up in the knowledge base (知识库) for this call: keywords first, then the caller's
+    words with misheard terms spelled right (knowledge.services.KnowledgeService.suggest takes it)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The draft as JSON-ready data with the eval set's field names ("class", not "klass")."""
@@ -53,7 +56,7 @@ class DraftWorkOrder:
             "location": self.location,
             "keywords": self.keywords,
             "summary": self.summary,
-            "why": self.why,
+            "why": {**self.why, "knowledge_query": self.knowledge_query},
         }
 
 
@@ -87,7 +90,8 @@ class DraftExtractor:
         department = None if answered else routing.unit
         enterprise = self.enterprises.find(turns)
         enterprise_name = enterprise.name if enterprise else None
-        text = self.keywords.correct(ix.caller_text() + " " + ix.agent_text())
+        caller_text = self.keywords.correct(ix.caller_text())
+        text = caller_text + " " + self.keywords.correct(ix.agent_text())
         keywords = self.keywords.keywords(
             text,
             preferred=routing.words[:2] if routing.unit != township else [],
@@ -119,6 +123,7 @@ class DraftExtractor:
             keywords=keywords,
             summary=summary,
             why=why,
+            knowledge_query=" ".join([*keywords, caller_text]),
         )
 
     @staticmethod
