@@ -68,3 +68,24 @@ async def test_a_restarted_controller_takes_up_the_calls_already_in_the_app(hotl
     await hotline.hang_up(call)
     record = await hotline.record_of(call)
     assert [s.outcome for s in record.path] == ["goto:business", "route:matter_consultation"]
+
+
+async def test_reconcile_cleans_up_bridges_and_snoops_nobody_owns(hotline: Hotline) -> None:
+    fake = hotline.fake
+    call = await hotline.call([WaitUntilHungUp()])
+    await fake.wait_until(lambda: "sound:hotline/greeting" in call.heard, 5)
+    # Leftovers of a controller that crashed mid-call: a bridge of ours and a snoop on the caller.
+    bridge = await hotline.client.request("POST", "/bridges", {"type": "mixing", "name": "hotline-call-lost"})
+    snoop = await hotline.client.request("POST", f"/channels/{call.id}/snoop", {"app": "hotline", "spy": "in"})
+    assert bridge["id"] in fake.bridges and snoop["id"] in fake.channels
+
+    await fake.drop_websockets()  # the controller reconnects and reconciles
+    assert await fake.wait_until(lambda: bridge["id"] not in fake.bridges and snoop["id"] not in fake.channels, 5)
+    assert hotline.controller.stats.orphans_cleaned == 2
+    assert call.alive and hotline.controller.session(call.id) is not None  # the caller's own call goes on
+
+    fake.party_dtmf(call.channel, "1", 150)
+    assert await fake.wait_until(lambda: "sound:hotline/business_menu" in call.heard, 5)
+    await fake.remote_hangup(call.channel)
+    await hotline.record_of(call)
+    await fake.wait_empty()

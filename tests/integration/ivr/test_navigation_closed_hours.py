@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import wave
+from pathlib import Path
 
 from tests.fakes.asterisk.parties import HangUp, Press, Speak, WaitForPlayback
 from tests.integration.callflow.support import Hotline, write_prompt
@@ -48,3 +49,27 @@ async def test_a_caller_who_hangs_up_instead_of_pressing_hash_still_leaves_the_m
     (row,) = await hotline.store.voice_messages()
     assert row.call_id == record.id and row.file_path is not None
     await hotline.fake.wait_empty()
+
+
+async def test_a_voice_message_that_ends_while_the_websocket_is_down_is_still_kept(hotline: Hotline) -> None:
+    fake = hotline.fake
+    hotline.hours.open = False
+    call = await hotline.call([WaitForPlayback("sound:hotline/closed", started=False), Speak(_said(hotline, 2.0))])
+    assert await fake.wait_until(lambda: bool(fake.live_recordings), 5)
+    await call.finished()
+    fake.refuse_websockets(True)
+    await fake.drop_websockets()
+    fake.party_dtmf(call.channel, "#", 150)  # ends the recording; RecordingFinished is lost
+    assert await fake.wait_until(lambda: not fake.live_recordings, 5)
+    fake.refuse_websockets(False)
+    record = await hotline.record_of(call)  # reconcile found the recording stored, kept it, hung up
+    assert record.disposition == "voice-message"
+    (row,) = await hotline.store.voice_messages()
+    assert row.call_id == record.id and row.file_path is not None
+    await fake.wait_empty()
+
+
+def _said(hotline: Hotline, seconds: float) -> Path:
+    path = hotline.tmp / f"caller-says-{seconds}.wav"
+    write_prompt(path, seconds)
+    return path
