@@ -45,6 +45,8 @@ class EnterpriseRules:
 
 @dataclass(frozen=True)
 class EnterpriseCandidate:
+    """A name heard, how it was found (suffix / naming_cue / affiliation) and how strongly it is the caller's."""
+
     name: str
     score: float
     turn_index: int
@@ -81,8 +83,8 @@ class EnterpriseFinder:
                     just_before = (chunks[pos - 1] if pos else "") + chunks[pos].split(name)[0]
                     if just_before.endswith(self.rules.self_lead):
                         score += 2.0
-                    before = " ".join(chunks[max(0, pos - 2) : pos + 1])
-                    if any(cue in before for cue in self.rules.other_party_cues):
+                    before = " ".join(chunks[max(0, pos - 2) : pos]) + chunks[pos].split(name)[0]
+                    if any(cue in before[-10:] for cue in self.rules.other_party_cues):
                         score -= 3.0
                     found.append(EnterpriseCandidate(name, score, index, how))
             agent_asked = False

@@ -67,3 +67,8 @@ def test_a_short_name_and_the_full_registered_name_are_one_enterprise(extractor:
     来电人：宏达路桥工程有限公司
     """
     assert name(extractor, script) == "宏达路桥工程有限公司"
+
+
+def test_a_neighbour_named_first_in_unpunctuated_text_does_not_win(extractor: DraftExtractor) -> None:
+    script = "来电人：隔壁的鑫达石材有限公司天天晚上切石头我们是云溪茶叶有限公司客人都投诉了"
+    assert name(extractor, script) == "云溪茶叶有限公司"
