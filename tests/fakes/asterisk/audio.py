@@ -152,9 +152,10 @@ def slin16_be(samples: array) -> bytes:
 
 @cache
 def _ulaw_table() -> bytes:
-    out = bytearray(65536)
-    for u in range(65536):
-        sample = u - 65536 if u >= 32768 else u
+    """µ-law codes for every 16-bit sample >> 3 (the three low bits never reach the code)."""
+    out = bytearray(8192)
+    for index in range(8192):
+        sample = (index - 8192 if index >= 4096 else index) << 3
         sign = 0x80 if sample < 0 else 0
         magnitude = min(32635, -sample if sample < 0 else sample) + 0x84
         exponent = 7
@@ -163,14 +164,14 @@ def _ulaw_table() -> bytes:
             exponent -= 1
             mask >>= 1
         mantissa = (magnitude >> (exponent + 3)) & 0x0F
-        out[u] = ~(sign | (exponent << 4) | mantissa) & 0xFF
+        out[index] = ~(sign | (exponent << 4) | mantissa) & 0xFF
     return bytes(out)
 
 
 def ulaw(samples16k: array) -> bytes:
     """G.711 µ-law at 8 kHz from 16 kHz samples."""
     table = _ulaw_table()
-    return bytes(table[s & 0xFFFF] for s in samples16k[::2])
+    return bytes(table[(s >> 3) & 0x1FFF] for s in samples16k[::2])
 
 
 def wav_duration(path: Path) -> float:

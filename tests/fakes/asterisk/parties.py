@@ -165,6 +165,7 @@ class Call:
                     return
                 await self._step(step)
                 self.steps_done += 1
+                self.fake.notify()
         except asyncio.CancelledError:
             raise
         except ScriptTimeout as exc:

@@ -1,0 +1,233 @@
+"""Media in the fake Asterisk: bridge recordings mix both parties, µ-law RTP, tones, playback control,
+channels created then dialled, and the fixture failing a test that breaks the protocol."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import struct
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+from tests.fakes.asterisk import FakeAsterisk, Speak, Wait, WaitUntilBridged, WaitUntilHungUp
+from tests.fakes.asterisk.client import RawAri
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _tone(path: Path, seconds: float, freq: float) -> Path:
+    rate = 8000
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(
+            b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate)))
+                for i in range(int(seconds * rate))
+            )
+        )
+    return path
+
+
+class _Sink(asyncio.DatagramProtocol):
+    def __init__(self, enough: int) -> None:
+        self.packets: list[bytes] = []
+        self.enough = enough
+        self.got_enough = asyncio.Event()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.packets.append(data)
+        if len(self.packets) >= self.enough:
+            self.got_enough.set()
+
+
+async def test_a_bridge_recording_mixes_caller_and_agent(fake_asterisk: FakeAsterisk, tmp_path: Path) -> None:
+    caller_voice = _tone(tmp_path / "caller.wav", 1.0, 440)
+    agent_voice = _tone(tmp_path / "agent.wav", 1.0, 880)
+    agent_line = fake_asterisk.add_endpoint(
+        "PJSIP/agent1",
+        answer_after=0.2,
+        script=[WaitUntilBridged(), Wait(2.0), Speak(agent_voice), WaitUntilHungUp()],
+    )
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        await fake_asterisk.place_call(
+            script=[WaitUntilBridged(), Wait(0.5), Speak(caller_voice), WaitUntilHungUp()]
+        )
+        caller = (await ari.event("StasisStart"))["channel"]["id"]
+        await ari.request("POST", f"/channels/{caller}/answer")
+        _, agent = await ari.request("POST", "/channels", {"endpoint": "PJSIP/agent1", "app": "hotline"})
+        await ari.event("StasisStart", {"channel.id": agent["id"]})
+        _, bridge = await ari.request("POST", "/bridges", {"type": "mixing"})
+        await ari.request(
+            "POST", f"/bridges/{bridge['id']}/addChannel", {"channel": f"{caller},{agent['id']}"}
+        )
+        assert (
+            await ari.request("POST", f"/bridges/{bridge['id']}/record", {"name": "call-1", "format": "wav"})
+        )[0] == 201
+        await ari.event("RecordingStarted")
+        # The agent has spoken (bridged, 2 s, 1 s of voice).
+        assert await fake_asterisk.wait_until(lambda: agent_line.calls[0].steps_done >= 3, 5.0)
+        await ari.request("POST", "/recordings/live/call-1/stop")
+        await ari.event("RecordingFinished")
+        with wave.open(str(fake_asterisk.stored_recordings["call-1"])) as w:
+            samples = [s for (s,) in struct.iter_unpack("<h", w.readframes(w.getnframes()))]
+        loud = [i / 8000 for i, s in enumerate(samples) if abs(s) > 3000]
+        assert loud, "the recording is silent"
+        # Two separate stretches of voice: the caller's (about 0.5 s in) and the agent's (about 2 s in).
+        gaps = [b - a for a, b in zip(loud, loud[1:], strict=False) if b - a > 0.3]
+        assert len(gaps) == 1
+        for channel_id in (caller, agent["id"]):
+            await ari.request("DELETE", f"/channels/{channel_id}")
+        await ari.request("DELETE", f"/bridges/{bridge['id']}")
+        await ari.event("BridgeDestroyed")
+        fake_asterisk.assert_empty()
+
+
+async def test_external_media_in_ulaw_hears_the_bridged_caller(
+    fake_asterisk: FakeAsterisk, tmp_path: Path
+) -> None:
+    loop = asyncio.get_running_loop()
+    transport, sink = await loop.create_datagram_endpoint(lambda: _Sink(75), local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    voice = _tone(tmp_path / "caller.wav", 1.0, 300)
+    try:
+        async with RawAri(fake_asterisk.url) as ari:
+            await ari.connect()
+            call = await fake_asterisk.place_call(
+                script=[WaitUntilBridged(), Speak(voice), WaitUntilHungUp()]
+            )
+            caller = (await ari.event("StasisStart"))["channel"]["id"]
+            status, media = await ari.request(
+                "POST",
+                "/channels/externalMedia",
+                {"app": "hotline", "external_host": f"127.0.0.1:{port}", "format": "ulaw"},
+            )
+            assert status == 200 and media["name"].startswith(f"UnicastRTP/127.0.0.1:{port}-0x")
+            assert media["channelvars"]["UNICASTRTP_LOCAL_ADDRESS"] == "127.0.0.1"
+            await ari.event("StasisStart", {"channel.id": media["id"]})
+            _, bridge = await ari.request("POST", "/bridges", {"type": "mixing"})
+            await ari.request(
+                "POST", f"/bridges/{bridge['id']}/addChannel", {"channel": f"{caller},{media['id']}"}
+            )
+            assert await fake_asterisk.wait_until(lambda: call.steps_done >= 2, 5.0)  # it has spoken
+            await asyncio.wait_for(sink.got_enough.wait(), 5.0)
+            for channel_id in (media["id"], caller):
+                await ari.request("DELETE", f"/channels/{channel_id}")
+            await ari.event("ChannelDestroyed", {"channel.id": media["id"]})
+            await ari.request("DELETE", f"/bridges/{bridge['id']}")
+    finally:
+        transport.close()
+    packets = sink.packets
+    assert {len(p) for p in packets} == {172}
+    headers = [struct.unpack("!BBHII", p[:12]) for p in packets]
+    assert {h[1] & 0x7F for h in headers} == {0}
+    assert all((b[3] - a[3]) % 2**32 == 160 for a, b in zip(headers, headers[1:], strict=False))
+    assert any(set(p[12:]) - {0xFF, 0x7F} for p in packets)  # µ-law silence is 0xFF; the caller is heard
+    fake_asterisk.assert_empty()
+
+
+async def test_tones_play_until_stopped_and_playbacks_can_be_controlled(fake_asterisk: FakeAsterisk) -> None:
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        await fake_asterisk.place_call(script=[])
+        channel_id = (await ari.event("StasisStart"))["channel"]["id"]
+        await ari.request("POST", f"/channels/{channel_id}/play/ringback", {"media": "tone:ring;tonezone=cn"})
+        await ari.event("PlaybackStarted")
+        await asyncio.sleep(fake_asterisk.clock.real_seconds(30))
+        assert (await ari.request("GET", "/playbacks/ringback"))[1]["state"] == "playing"
+        assert await ari.request("POST", "/playbacks/ringback/control", {"operation": "pause"}) == (204, None)
+        assert await ari.request("POST", "/playbacks/ringback/control", {"operation": "unpause"}) == (
+            204,
+            None,
+        )
+        assert await ari.request("DELETE", "/playbacks/ringback") == (204, None)
+        assert (await ari.event("PlaybackFinished"))["playback"]["state"] == "done"
+        assert await ari.request("GET", "/playbacks/ringback") == (404, {"message": "Playback not found"})
+        await ari.request("DELETE", f"/channels/{channel_id}")
+        await ari.event("StasisEnd")
+
+
+async def test_a_created_channel_is_in_stasis_before_it_is_dialled(fake_asterisk: FakeAsterisk) -> None:
+    fake_asterisk.add_endpoint("PJSIP/expert7", answer_after=1.0)
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        status, channel = await ari.request(
+            "POST", "/channels/create", {"endpoint": "PJSIP/expert7", "app": "hotline", "appArgs": "expert"}
+        )
+        assert (status, channel["state"]) == (200, "Down")
+        assert (await ari.event("StasisStart"))["args"] == ["expert"]
+        assert await ari.request("POST", f"/channels/{channel['id']}/dial", {"timeout": "10"}) == (204, None)
+        answered = await ari.event("ChannelStateChange", {"channel.state": "Up"})
+        assert answered["channel"]["id"] == channel["id"]
+        assert [e["dialstatus"] for e in ari.events if e["type"] == "Dial"] == ["", "RINGING", "ANSWER"]
+        await ari.request("DELETE", f"/channels/{channel['id']}")
+        await ari.event("ChannelDestroyed")
+        fake_asterisk.assert_empty()
+
+
+async def test_redirect_and_move_take_the_channel_out_of_the_application(fake_asterisk: FakeAsterisk) -> None:
+    async with RawAri(fake_asterisk.url) as ari, RawAri(fake_asterisk.url) as other:
+        await ari.connect()
+        await other.connect("recorder")
+        first = await fake_asterisk.place_call(script=[])
+        second = await fake_asterisk.place_call(script=[])
+        await ari.event("StasisStart", {"channel.id": second.id})
+        assert await ari.request("POST", f"/channels/{first.id}/redirect", {"endpoint": "PJSIP/agent9"}) == (
+            204,
+            None,
+        )
+        await ari.event("StasisEnd", {"channel.id": first.id})
+        assert first.redirected_to == "PJSIP/agent9" and not first.alive
+        assert await ari.request(
+            "POST", f"/channels/{second.id}/move", {"app": "recorder", "appArgs": "keep"}
+        ) == (
+            204,
+            None,
+        )
+        await ari.event("StasisEnd", {"channel.id": second.id})
+        assert (await other.event("StasisStart"))["args"] == ["keep"]
+        await other.request("DELETE", f"/channels/{second.id}")
+        await other.event("StasisEnd")
+        fake_asterisk.assert_empty()
+
+
+def test_the_fixture_fails_a_test_that_breaks_the_protocol(tmp_path: Path) -> None:
+    (tmp_path / "test_careless.py").write_text(
+        "from tests.fakes.asterisk.client import RawAri\n"
+        "async def test_careless(fake_asterisk):\n"
+        "    async with RawAri(fake_asterisk.url) as ari:\n"
+        "        assert (await ari.request('GET', '/channels', {'limit': '5'}))[0] == 400\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "tests.fakes.asterisk.plugin",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "asyncio_mode=auto",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path / "test_careless.py"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "1 passed, 1 error" in result.stdout, result.stdout + result.stderr
+    assert (
+        "protocol violation: GET /ari/channels: channels.list (GET /channels): unknown parameter 'limit'"
+        in result.stdout
+    )
