@@ -32,6 +32,8 @@ class Settings:
     menu_path: Path | None = None
     prompts_dir: Path = Path("var/prompts")
     recordings_dir: Path = Path("var/recordings")
+    recordings_retention: str = ""  # e.g. "mix=365,caller=180"; see recordings/domain/retention.py
+    asterisk_recordings_dir: Path | None = None  # Asterisk on this host: pick recordings up here
     timezone: str = "Asia/Shanghai"
     office_hours: str = "08:30-12:00,14:00-17:30"
     vosk_model_path: Path | None = None
@@ -72,6 +74,8 @@ class Settings:
             menu_path=Path(menu) if menu else None,
             prompts_dir=Path(get("HOTLINE_PROMPTS_DIR", str(data_dir / "prompts")) or ""),
             recordings_dir=Path(get("HOTLINE_RECORDINGS_DIR", str(data_dir / "recordings")) or ""),
+            recordings_retention=get("HOTLINE_RECORDINGS_RETENTION", "") or "",
+            asterisk_recordings_dir=Path(spool) if (spool := get("HOTLINE_ASTERISK_RECORDINGS_DIR")) else None,
             timezone=get("HOTLINE_TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai",
             office_hours=get("HOTLINE_OFFICE_HOURS", "08:30-12:00,14:00-17:30") or "",
             vosk_model_path=Path(vosk) if vosk else None,
