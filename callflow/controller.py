@@ -82,8 +82,12 @@ class Controller:
         *,
         clock: Clock = REAL_TIME,
         backoff: Backoff | None = None,
+        fallback: tuple[str, str] | None = None,
     ) -> None:
+        """`fallback` = (context, extension) where a call goes when its session fails beyond repair;
+        None continues at the next priority after `Stasis()`."""
         self.client = client
+        self.fallback = fallback
         self.app = app
         self.clock = clock
         self.routes: dict[str, SessionFactory] = {}
@@ -203,9 +207,12 @@ class Controller:
         await self._last_resort(session.channel_id)
 
     async def _last_resort(self, channel_id: str) -> None:
-        """Back to the dialplan (the next priority after Stasis); if even that fails, hang up."""
+        """Back to the dialplan (the fallback context, or the next priority after Stasis); else hang up."""
         try:
-            await self.client.continue_in_dialplan(channel_id)
+            if self.fallback is not None:
+                await self.client.continue_in_dialplan(channel_id, self.fallback[0], self.fallback[1], 1)
+            else:
+                await self.client.continue_in_dialplan(channel_id)
             return
         except AriError as exc:
             log.error("call %s: continue in dialplan failed (%s); hanging up", channel_id, exc)

@@ -54,7 +54,13 @@ async def _ari_controller(app: web.Application) -> AsyncIterator[None]:
     client = AriClient(settings.ari_url, settings.ari_user, settings.ari_password)
     clock = app[CLOCK] if CLOCK in app else REAL_TIME
     backoff = app[ARI_BACKOFF] if ARI_BACKOFF in app else Backoff()
-    controller = Controller(client, settings.ari_app, clock=clock, backoff=backoff)
+    controller = Controller(
+        client,
+        settings.ari_app,
+        clock=clock,
+        backoff=backoff,
+        fallback=(settings.seat_context, settings.seat_extension),
+    )
     app[ARI_CLIENT] = client
     app[CONTROLLER] = controller
     for plugin in app[CALL_PLUGINS]:

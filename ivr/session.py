@@ -70,6 +70,9 @@ class NavigationPorts:
     voice_messages_dir: Path | None = None
     """Where a copy of each voice message's WAV is kept (downloaded from Asterisk's stored recordings)."""
     media_prefix: str = "sound:hotline/"
+    fallback: tuple[str, str] | None = None
+    """(context, extension) to continue at when even the agent hand-off fails; None: the next priority
+    after `Stasis()` in the caller's own dialplan."""
 
 
 class NavigationSession(CallSession):
@@ -342,7 +345,11 @@ class NavigationSession(CallSession):
         except Exception as handoff_exc:
             log.error("call %s: agent hand-off failed (%s); back to the dialplan", self.channel_id, handoff_exc)
             self.record.disposition = "fallback-to-dialplan"
-            await self.client.continue_in_dialplan(self.channel_id)
+            if self.ports.fallback is not None:
+                context, extension = self.ports.fallback
+                await self.client.continue_in_dialplan(self.channel_id, context, extension, 1)
+            else:
+                await self.client.continue_in_dialplan(self.channel_id)
         self._persist()
 
     # --- helpers ---
@@ -433,5 +440,6 @@ def _navigation_from_settings(app: web.Application, controller: Controller) -> S
         seat=DialplanSeatHandoff(controller.client, settings.seat_context, settings.seat_extension),
         clock=controller.clock,
         voice_messages_dir=settings.recordings_dir / "voice-messages",
+        fallback=(settings.seat_context, settings.seat_extension),
     )
     return navigation_factory(ports)

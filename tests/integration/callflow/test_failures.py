@@ -114,3 +114,18 @@ async def test_when_even_the_agent_hand_off_fails_the_caller_goes_back_to_the_di
     record = await hotline.record_of(call)
     assert record.disposition == "fallback-to-dialplan"
     assert [s.outcome for s in record.path] == ["goto:business", "route:complaint"]
+
+
+async def test_with_a_fallback_context_a_caller_whose_hand_off_fails_reaches_the_seat_dialplan(
+    hotline: Hotline,
+) -> None:
+    hotline.ports.seat = SeatDown()
+    hotline.ports.fallback = ("hotline-seat", "s")  # what the service wires from HOTLINE_SEAT_CONTEXT
+    call = await hotline.call(
+        [WaitForPlayback("sound:hotline/greeting"), Press("1"), WaitForPlayback("sound:hotline/business_menu"),
+         Press("0"), WaitUntilHungUp()]
+    )
+    where = await hotline.left_menu(call)
+    assert (where["context"], where["exten"], where["priority"]) == ("hotline-seat", "s", 1)
+    await hotline.hang_up(call)
+    assert (await hotline.record_of(call)).disposition == "fallback-to-dialplan"
