@@ -154,6 +154,7 @@ class OutboxWorker:
         A failing pass (database down) is logged and retried at the next poll.
         """
         wait = first_wait
+        last_error = ""
         while True:
             if wait > 0:
                 try:
@@ -163,10 +164,14 @@ class OutboxWorker:
             self._wake.clear()  # a wake-up during the pass below makes the next wait end at once
             try:
                 report = await self.run_once()
+                last_error = ""
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox pass failed; retrying in %.0fs", self.poll_seconds)
+            except Exception as exc:
+                # the same failure every poll (database down, tables not migrated) is logged once
+                if repr(exc) != last_error:
+                    log.exception("outbox pass failed; retrying every %.0fs", self.poll_seconds)
+                last_error = repr(exc)
                 report = DeliveryReport()
             wait = 0.0 if report.claimed >= self.batch else self.poll_seconds
 

@@ -111,17 +111,21 @@ class SupervisionWatcher:
 
     async def run(self) -> None:
         """Scan every `interval_seconds` (the first scan after one interval) until cancelled."""
+        last_error = ""
         while True:
             await self._clock.sleep(self.policy.interval_seconds)
             try:
                 report = await self.scan()
+                last_error = ""
                 if report.warned or report.supervised or report.repeats:
                     log.info("督办巡检: warned %s, supervised %s, repeats %s",
                              report.warned, report.supervised, report.repeats)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("supervision scan failed; next scan in %.0fs", self.policy.interval_seconds)
+            except Exception as exc:
+                if repr(exc) != last_error:  # a lasting failure is logged once, not every minute
+                    log.exception("supervision scan failed; scanning again every %.0fs", self.policy.interval_seconds)
+                last_error = repr(exc)
 
     async def scan(self, now: datetime | None = None) -> ScanReport:
         now = now or self._clock.now()
