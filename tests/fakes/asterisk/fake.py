@@ -257,7 +257,8 @@ class FakeAsterisk:
             if remaining is not None and remaining <= 0:
                 return False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._change.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._change.wait()
         return True
 
     async def wait_call_flow(self, seconds: float, until: Callable[[], bool] | None = None) -> bool:
@@ -338,7 +339,8 @@ class FakeAsterisk:
         deadline = loop.time() + limit
         for sock in list(self._sockets):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(sock.queue.join(), max(0.0, deadline - loop.time()))
+                async with asyncio.timeout(max(0.0, deadline - loop.time())):
+                    await sock.queue.join()
 
     # ----------------------------------------------------------------- websockets
     def refuse_websockets(self, refuse: bool = True) -> None:

@@ -138,6 +138,18 @@ class Call:
         return self.channel.alive
 
     @property
+    def music_on_hold(self) -> str | None:
+        """The MOH class the party hears right now (its own, or its holding bridge's), if any."""
+        bridge = self.channel.bridge
+        if self.channel.moh_class:
+            return self.channel.moh_class
+        return bridge.moh_class if bridge is not None else None
+
+    @property
+    def on_hold(self) -> bool:
+        return self.channel.on_hold
+
+    @property
     def dialplan(self) -> dict[str, object] | None:
         """Where continueInDialplan sent the channel (context, exten, priority), if it left that way."""
         return self.channel.left_to.to_json() if self.channel.left_to else None
