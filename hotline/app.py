@@ -81,4 +81,7 @@ def _package_setups() -> list[Any]:
     from knowledge.web import setup as setup_knowledge
 
     setups.append(setup_knowledge)
+    from recordings.web import setup as setup_recordings
+
+    setups.append(setup_recordings)
     return setups

@@ -74,6 +74,9 @@ def _registrars() -> list[Registrar]:
     from knowledge.cli import register as register_knowledge
 
     regs.append(register_knowledge)
+    from recordings.cli import register as register_recordings
+
+    regs.append(register_recordings)
     return regs
 
 
