@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hotline.app import create_app
+from aiohttp import web
+
+from hotline.app import SESSIONS, SETTINGS, create_app
+from hotline.db import make_engine, make_sessionmaker
 from hotline.settings import Settings
+from ticketing import web as ticketing_web
 
 
-def _api_routes(app: Any) -> set[tuple[str, str]]:
+def _api_routes(app: web.Application) -> set[tuple[str, str]]:
     routes = set()
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource is not None else {}
@@ -27,33 +31,40 @@ def _refs(node: Any) -> list[str]:
     return []
 
 
-async def test_every_api_route_is_described_and_every_description_is_served(
-    aiohttp_client, settings: Settings
-) -> None:
-    app = create_app(settings)
+async def _document(aiohttp_client, app: web.Application) -> dict[str, Any]:
     client = await aiohttp_client(app)
     resp = await client.get("/api/v1/openapi.json")
     assert resp.status == 200
-    doc = await resp.json()
+    return await resp.json()
+
+
+async def test_every_work_order_route_is_fully_described(aiohttp_client, settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[SESSIONS] = make_sessionmaker(engine)
+    ticketing_web.setup(app)
+    doc = await _document(aiohttp_client, app)
+    await engine.dispose()
     assert doc["openapi"].startswith("3.")
-    described = {(method, path) for path, ops in doc["paths"].items() for method in ops}
-    served = _api_routes(app)
-    assert served - described == set(), "routes without a description"
-    assert described - served == set(), "descriptions without a route"
+    described = {
+        (m, p) for p, ops in doc["paths"].items() for m, op in ops.items() if not op.get("x-generated")
+    }
+    assert _api_routes(app) == described
     for path, ops in doc["paths"].items():
-        for name in re.findall(r"{(\w+)}", path):
-            for op in ops.values():
-                assert any(p["name"] == name and p["in"] == "path" for p in op.get("parameters", [])), (
-                    path,
-                    name,
-                )
         for op in ops.values():
             assert op["summary"] and op["responses"]
+            for name in re.findall(r"{(\w+)}", path):
+                assert any(p["name"] == name and p["in"] == "path" for p in op["parameters"]), (path, name)
 
 
-async def test_every_schema_reference_resolves(aiohttp_client, settings: Settings) -> None:
-    client = await aiohttp_client(create_app(settings))
-    doc = await (await client.get("/api/v1/openapi.json")).json()
+async def test_the_whole_service_is_listed_and_nothing_described_is_missing(
+    aiohttp_client, settings: Settings
+) -> None:
+    app = create_app(settings)
+    doc = await _document(aiohttp_client, app)
+    described = {(method, path) for path, ops in doc["paths"].items() for method in ops}
+    assert described == _api_routes(app)
     schemas = doc["components"]["schemas"]
     for ref in _refs(doc):
         assert ref.startswith("#/components/schemas/") and ref.rsplit("/", 1)[1] in schemas, ref
