@@ -1,0 +1,145 @@
+"""The knowledge API against a migrated database, on SQLite and on PostgreSQL.
+
+`kb_url` (module scope, "sqlite" / "postgres"): a fresh database brought up by `hotline db upgrade`'s code.
+`kb_api` (per test): the real app on it, the knowledge tables emptied, the seed file imported, a movable
+clock (Tue 2025-09-30 16:00 Asia/Shanghai), and one user per role with a real API token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import delete, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from hotline.app import create_app
+from hotline.db import make_engine, make_sessionmaker, upgrade
+from hotline.settings import Settings
+from knowledge.adapters.orm import EntryHitRow, EntryRow, EntryVersionRow, ExpertRow
+from knowledge.cli import SEED, load_entries
+from knowledge.web import KNOWLEDGE, NOW
+from ticketing.adapters.orm import UserRow
+from ticketing.domain.roles import SYSTEM, Role
+from ticketing.services import Directory
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+USERS = {
+    "agent": (Role.AGENT, None),
+    "supervisor": (Role.SUPERVISOR, None),
+    "admin": (Role.ADMIN, None),
+    "market": (Role.UNIT_HANDLER, "scjgj"),  # 县市场监督管理局
+    "tax": (Role.UNIT_HANDLER, "swj"),  # 县税务局
+    "housing": (Role.UNIT_LEADER, "zjj"),  # 县住房和城乡建设局
+}
+
+
+async def _admin_sql(url: str, sql: str) -> None:
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def kb_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('kb')}/hotline.sqlite3"
+        upgrade(url)
+        yield url
+        return
+    base = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set in CI: run through scripts/with-postgres.sh")
+        pytest.skip("no PostgreSQL: run `make test` or scripts/with-postgres.sh")
+    name = f"kb_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin_sql(base, f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class Clock:
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class KbApi:
+    """A running app with the seed entries, and one authenticated user per role."""
+
+    client: TestClient
+    engine: AsyncEngine
+    clock: Clock
+    dialect: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+    seed_ids: dict[str, int] = field(default_factory=dict)  # title → id
+
+    async def call(
+        self, method: str, path: str, who: str | None, body: dict[str, Any] | None = None, **params: Any
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        resp = await self.client.request(method, f"/api/v1{path}", headers=headers, json=body, params=params or None)
+        return resp.status, await resp.json()
+
+    async def ok(self, method: str, path: str, who: str, body: dict[str, Any] | None = None, **params: Any) -> Any:
+        status, data = await self.call(method, path, who, body, **params)
+        assert status in (200, 201), (status, data)
+        return data
+
+    async def scalars(self, sql: str, **params: Any) -> list[Any]:
+        async with self.engine.connect() as conn:
+            return list((await conn.execute(text(sql), params)).scalars())
+
+    async def titles(self, query: str, who: str = "agent", **params: Any) -> list[str]:
+        data = await self.ok("GET", "/kb/search", who, q=query, **params)
+        return [r["entry"]["title"] for r in data["results"]]
+
+
+@pytest.fixture
+async def kb_api(kb_url: str, aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[KbApi]:
+    engine = make_engine(kb_url)
+    sessions = make_sessionmaker(engine)
+    async with sessions.begin() as session:
+        for table in (EntryHitRow, EntryVersionRow, EntryRow):
+            await session.execute(delete(table))
+        await session.execute(text("DELETE FROM kb_entries_fts" if engine.dialect.name == "sqlite"
+                                   else "DELETE FROM kb_entry_search"))
+        await session.execute(text("UPDATE experts SET backup_id = NULL"))
+        await session.execute(delete(ExpertRow))
+        await session.execute(delete(UserRow).where(UserRow.login.in_(list(USERS))))
+    directory = Directory(sessions)
+    tokens = {}
+    for login, (role, unit) in USERS.items():
+        _, tokens[login] = await directory.add_user(login, login, role, unit)
+    units = {u.code: u.id for u in await directory.units()}
+    clock = Clock(datetime(2025, 9, 30, 16, 0, tzinfo=TZ))
+    settings = Settings(database_url=kb_url, data_dir=tmp_path, ari_url="http://127.0.0.1:9")
+    app = create_app(settings, overrides={NOW: clock.now})
+    client = await aiohttp_client(app)
+    await app[KNOWLEDGE].import_entries(SYSTEM, load_entries(SEED))
+    async with engine.connect() as conn:
+        seed_ids = {t: i for i, t in (await conn.execute(text("SELECT id, title FROM kb_entries"))).all()}
+    yield KbApi(client, engine, clock, engine.dialect.name, tokens, units, seed_ids)
+    await engine.dispose()
