@@ -13,6 +13,7 @@ from asr.domain.transcript import Turn
 CueTable = Mapping[str, float]
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_PAUSE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 @dataclass
@@ -43,9 +44,11 @@ class IndexedTranscript:
         pieces: list[str] = []
         offset = 0
         for turn in turns:
+            # Pauses split words ("用地 审批"); cues are matched as if the speaker had not paused.
+            joined_turn = _PAUSE.sub("", turn.text)
             self.starts.append(offset)
-            pieces.append(turn.text)
-            offset += len(turn.text) + 1
+            pieces.append(joined_turn)
+            offset += len(joined_turn) + 1
         joined = "\n".join(pieces)
         self.text = PhoneticText(joined) if is_common_word is None else PhoneticText(joined, is_common_word)
         self._hits: dict[str, list[tuple[int, int]]] = {}

@@ -28,6 +28,16 @@ def _no_word(_: str) -> bool:
 
 
 @lru_cache(maxsize=20000)
+def primary_reading(char: str) -> frozenset[str]:
+    """The everyday reading of a character (大 → da), the character itself when it is not Chinese."""
+    if "\u4e00" <= char <= "\u9fff":
+        found = pinyin(char, style=Style.NORMAL, heteronym=False, errors="ignore")
+        if found and found[0]:
+            return frozenset(found[0][:1])
+    return frozenset((char.lower(),))
+
+
+@lru_cache(maxsize=20000)
 def term_sounds(term: str) -> tuple[frozenset[str], ...]:
     """A term's sound as read in context (招工 is zhao gong, never qiao gong), one reading a character."""
     if all("\u4e00" <= c <= "\u9fff" for c in term):
@@ -49,6 +59,7 @@ class PhoneticText:
         self.text = text
         self.is_common_word = is_common_word
         self._sounds = [readings(c) for c in text]
+        self._primary = [primary_reading(c) for c in text]
         self._starts: dict[str, list[int]] = {}
         for i, sounds in enumerate(self._sounds):
             for sound in sounds:
@@ -64,15 +75,21 @@ class PhoneticText:
         candidates: set[int] = set()
         for sound in sounds[0]:
             candidates.update(self._starts.get(sound, ()))
+        exact = set(_exact(self.text, term))
         hits = []
         n = len(term)
-        for start in sorted(candidates):
+        for start in sorted(candidates | exact):
+            if start in exact:
+                hits.append(start)
+                continue
             if start + n > len(self.text):
                 continue
-            if not all(self._sounds[start + k] & sounds[k] for k in range(1, n)):
+            # A two-character term matches on the everyday reading only (大货 is da huo, not 带货);
+            # longer terms carry enough context to allow a polyphone's other readings (还评 → 环评).
+            text_sounds = self._primary if n == 2 else self._sounds
+            if not all(text_sounds[start + k] & sounds[k] for k in range(n)):
                 continue
-            surface = self.text[start : start + n]
-            if surface != term and not _plausible_mishearing(surface, term, self.is_common_word):
+            if not _plausible_mishearing(self.text[start : start + n], term, self.is_common_word):
                 continue
             hits.append(start)
         return hits

@@ -24,6 +24,7 @@ class UnitRules:
     local_cues: CueTable
     counterpart_cues: tuple[str, ...] = ()
     alias_weight: float = 1.0
+    agent_alias_weight: float = 2.5
     counterpart_weight: float = 3.0
     agent_weight: float = 0.7
     local_threshold: float = 3.0
@@ -49,7 +50,10 @@ def suggest_unit(ix: IndexedTranscript, rules: UnitRules, township: str | None) 
         for alias in rules.aliases.get(unit, ()):
             # "市场监管罚了我们", "交通局那边说…": the unit acted in the matter, not a caller's guess.
             alias_table.update({alias + cue: rules.counterpart_weight for cue in rules.counterpart_cues})
-        ix.score(alias_table, caller=True, agent=True, agent_weight=rules.agent_weight, into=score)
+        ix.score(alias_table, caller=True, agent=False, into=score)
+        # The agent knows the units: "我们转人社部门" is a decision, not a guess.
+        agent_aliases = {alias: rules.agent_alias_weight for alias in rules.aliases.get(unit, ())}
+        ix.score(agent_aliases, caller=False, agent=True, into=score)
         scores[unit] = score
     if township:
         local = ix.score(rules.local_cues, caller=True, agent=True, agent_weight=1.0)
