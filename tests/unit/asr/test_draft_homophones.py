@@ -11,7 +11,7 @@ def text(extractor: DraftExtractor, value: str) -> PhoneticText:
 
 
 def test_a_term_with_one_misheard_character_matches(extractor: DraftExtractor) -> None:
-    assert text(extractor, "我们的用地审皮到哪一步了").find("审批") == [10]
+    assert text(extractor, "我们的用地审皮到哪一步了").find("审批") == [5]
     assert text(extractor, "新招的员工可以等转正了再交社宝吗").contains("社保")
     assert text(extractor, "突然被列到经营异常明录里面去了").contains("异常名录")
     assert text(extractor, "生育金贴到现在还没发下来").contains("生育津贴")
