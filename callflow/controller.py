@@ -69,6 +69,11 @@ class _Worker:
                     await self.controller._failed(session, exc)
         finally:
             session.cancel_all_timers()
+            if not session.finished:
+                try:
+                    await asyncio.wait_for(session.shutdown(), 5.0)
+                except Exception:
+                    log.exception("call %s: shutdown of the session failed", session.channel_id)
             self.controller._forget(self)
 
 

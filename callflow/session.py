@@ -97,6 +97,10 @@ class CallSession:
     async def on_timer(self, name: str) -> None:
         pass
 
+    async def shutdown(self) -> None:
+        """The controller stops while this call is still ours (the call stays in Asterisk; a new
+        controller takes it up through reconcile). Save what must not be lost."""
+
     async def on_StasisEnd(self, event: Event) -> None:
         self.finish()
 

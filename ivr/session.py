@@ -318,6 +318,10 @@ class NavigationSession(CallSession):
         self.finish()
         await self._flush()
 
+    async def shutdown(self) -> None:
+        """The service stops: make sure the (still open) record is written for the next controller."""
+        await self._flush()
+
     async def fail(self, exc: BaseException) -> None:
         """A handler failed: send the caller to the agent destination, or back to the dialplan."""
         self.cancel_all_timers()

@@ -49,8 +49,13 @@ class SqlCallRecordStore:
             return None if row is None else _record(row)
 
     async def by_channel(self, channel_id: str) -> CallRecord | None:
+        """The latest record of a call on this channel."""
         async with self.sessions() as db:
-            result = await db.execute(select(CallRecordRow).where(CallRecordRow.channel_id == channel_id))
+            result = await db.execute(
+                select(CallRecordRow)
+                .where(CallRecordRow.channel_id == channel_id)
+                .order_by(CallRecordRow.started_at.desc())
+            )
             row = result.scalars().first()
             return None if row is None else _record(row)
 
