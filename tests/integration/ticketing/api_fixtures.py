@@ -2,14 +2,16 @@
 
 `migrated_url` (module scope, parametrized "sqlite" / "postgres"): a fresh database per test module,
 brought up by the same `hotline db upgrade` code path users run. PostgreSQL gets a database of its own,
-dropped afterwards. `workorder_api` (per test): the real app on that database with a movable clock,
-the work-order tables emptied first, and one user per role with a real token.
+dropped afterwards. `workorder_api` (per test): the real app with a movable clock on a clean copy
+(SQLite: a copy of the migrated file; PostgreSQL: the work-order tables truncated — events are
+append-only, so rows are never deleted one by one), and one user per role with a real token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import delete, text, update
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -34,7 +36,6 @@ from ticketing.web import NOW
 
 TZ = ZoneInfo("Asia/Shanghai")
 
-# Children first, so deletes respect foreign keys.
 WORK_TABLES = [
     orm.OutboxRow,
     orm.SupervisionOrderRow,
@@ -45,6 +46,24 @@ WORK_TABLES = [
     orm.WorkOrderNumberRow,
     orm.UserRow,
 ]
+
+
+async def _clean_copy(migrated_url: str, folder: Path) -> str:
+    """A database in the state `hotline db upgrade` left it, for one test."""
+    if migrated_url.startswith("sqlite"):
+        template = Path(migrated_url.split(":///", 1)[1])
+        copy = folder / "workorders.sqlite3"
+        shutil.copyfile(template, copy)
+        return f"sqlite+aiosqlite:///{copy}"
+    engine = make_engine(migrated_url)
+    try:
+        async with engine.begin() as conn:
+            names = ", ".join(t.__tablename__ for t in WORK_TABLES)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            await conn.execute(update(orm.UnitRow).values(dingtalk_webhook=None, dingtalk_secret=None))
+    finally:
+        await engine.dispose()
+    return migrated_url
 
 
 def _postgres_base_url() -> str:
@@ -171,19 +190,16 @@ USERS = {
 async def workorder_api(
     migrated_url: str, aiohttp_client: Any, tmp_path: Path
 ) -> AsyncIterator[WorkOrderApi]:
-    engine = make_engine(migrated_url)
+    url = await _clean_copy(migrated_url, tmp_path)
+    engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    async with sessions.begin() as session:
-        for table in WORK_TABLES:
-            await session.execute(delete(table))
-        await session.execute(update(orm.UnitRow).values(dingtalk_webhook=None, dingtalk_secret=None))
     directory = Directory(sessions)
     tokens = {}
     for login, (role, unit) in USERS.items():
         _, tokens[login] = await directory.add_user(login, login, role, unit)
     units = {u.code: u.id for u in await directory.units()}
     clock = MovableClock(datetime(2025, 9, 30, 16, 0, tzinfo=TZ))
-    settings = Settings(database_url=migrated_url, data_dir=tmp_path, ari_url="http://127.0.0.1:9")
+    settings = Settings(database_url=url, data_dir=tmp_path, ari_url="http://127.0.0.1:9")
     app = create_app(settings, overrides={NOW: clock.now})
     client = await aiohttp_client(app)
     api = WorkOrderApi(client, engine, sessions, clock, engine.dialect.name, tokens, units)

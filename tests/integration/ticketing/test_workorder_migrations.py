@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from hotline.cli import main
 from hotline.db import Base, make_engine
@@ -99,3 +101,14 @@ def test_the_hotline_db_upgrade_command_builds_a_fresh_database_and_is_safe_to_r
         assert main(["db", "upgrade"]) == 0
         assert "数据库已升级" in capsys.readouterr().out
     assert (tmp_path / "fresh" / "hotline.sqlite3").stat().st_size > 0
+
+
+async def test_the_database_refuses_to_change_or_delete_an_event(workorder_api) -> None:
+    api = workorder_api
+    await api.draft()
+    for statement in ("UPDATE work_order_events SET reason = 'rewritten'", "DELETE FROM work_order_events"):
+        with pytest.raises(DBAPIError) as exc:
+            async with api.engine.begin() as conn:
+                await conn.execute(text(statement))
+        assert "append-only" in str(exc.value)
+    assert await api.scalar("SELECT count(*) FROM work_order_events") == 1
