@@ -8,7 +8,14 @@ import pytest
 
 from recordings.domain.errors import UnsupportedFormat
 from recordings.domain.integrity import check
-from recordings.domain.model import FORMATS, Recording, RecordingKind, RecordingState, audio_format, raw_duration
+from recordings.domain.model import (
+    FORMATS,
+    Recording,
+    RecordingKind,
+    RecordingState,
+    audio_format,
+    raw_duration,
+)
 
 
 def test_known_formats_have_their_mime_types() -> None:
