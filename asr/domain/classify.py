@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from asr.domain.cues import CueScore, CueTable, IndexedTranscript
@@ -33,6 +34,7 @@ class ClassRules:
     coordination_cues: CueTable
     service_cues: dict[str, CueTable]
     difficult_cues: CueTable
+    difficult_patterns: dict[str, float]
     simple_cues: CueTable
     difficult_threshold: float
     simple_threshold: float
@@ -92,6 +94,11 @@ def complexity(ix: IndexedTranscript, rules: ClassRules, klass: str) -> Verdict:
     if klass != COMPLAINT:
         return Verdict(None, [], {})
     difficult = ix.score(rules.difficult_cues, caller=True, agent=True, agent_weight=1.0)
+    caller_text = ix.caller_text()
+    for pattern, weight in rules.difficult_patterns.items():
+        found = re.search(pattern, caller_text)
+        if found:
+            difficult.add(found.group(), weight)
     simple = ix.score(rules.simple_cues, caller=True, agent=True, agent_weight=1.0)
     scores = {DIFFICULT: round(difficult.score, 2), SIMPLE: round(simple.score, 2)}
     if difficult.score >= rules.difficult_threshold:

@@ -96,6 +96,7 @@ def _class_rules(raw: Mapping[str, Any]) -> ClassRules:
         coordination_cues=_table(raw["coordination_cues"]),
         service_cues={name: _table(table) for name, table in raw["service"].items()},
         difficult_cues=_table(complexity["difficult"]),
+        difficult_patterns=_table(complexity.get("difficult_patterns")),
         simple_cues=_table(complexity["simple"]),
         difficult_threshold=float(complexity.get("difficult_threshold", 3)),
         simple_threshold=float(complexity.get("simple_threshold", 3)),

@@ -97,3 +97,28 @@ def test_a_homophone_of_a_cue_word_still_counts_but_an_everyday_word_does_not(ex
         """,
     )
     assert simple_deregistration.klass == "consultation"  # 简易 (simple) is not 建议 (suggestion)
+
+
+def test_big_sums_and_groups_of_workers_make_a_complaint_difficult(extractor: DraftExtractor) -> None:
+    draft = draft_of(
+        extractor,
+        """
+        来电人：我要反映 我们二十个工人 在工地干了半年 工程款欠了三百多万 老板跑了
+        话务员：明白 我们会作为重点件转办 请留电话
+        来电人：一三九 五七八 零三 一二 五五
+        """,
+    )
+    assert draft.complexity == "difficult"
+    assert {"二十个工人", "三百多万"} <= set(draft.why["complexity_words"])
+
+
+def test_a_year_said_as_digits_is_not_a_long_delay(extractor: DraftExtractor) -> None:
+    draft = draft_of(
+        extractor,
+        """
+        来电人：我要反映 我们合作社二零二三年申请的补贴 还没发
+        话务员：好的 我们转主管部门核实 请留电话
+        来电人：一八三 五七八 六一 七二 零零
+        """,
+    )
+    assert draft.complexity == "general"
