@@ -33,8 +33,9 @@ PHONE_PHRASE = "전화번호를 알려 주세요"  # "please tell me the phone n
 CALLER_OPENING = (
     "안녕하세요 사업자 등록 문의 드립니다"  # "hello, I have a question about business registration"
 )
-AGENT_REPLY = "네 말씀하세요"  # "yes, go ahead"
-CALLER_FOLLOW_UP = "감사합니다"  # "thank you"
+AGENT_REPLY = PHONE_PHRASE
+CALLER_FOLLOW_UP = "네 알려 드립니다"  # "yes, I'll tell you"
+# The words of these sentences are in the Korean model's vocabulary, so phrase lists can hold them.
 
 
 @dataclass
@@ -118,7 +119,12 @@ class RunningVoskServer:
 
 @dataclass(frozen=True)
 class KoreanSpeech:
-    """Clips made by espeak-ng -v ko: one phrase at 8 and 16 kHz, and a call's two tracks at 8 kHz."""
+    """Clips made by espeak-ng -v ko: one phrase at 8 and 16 kHz, and a call's two tracks at 8 kHz.
+
+    The call: the caller opens (CALLER_OPENING), the agent asks for the phone number (AGENT_REPLY), the
+    caller answers (CALLER_FOLLOW_UP); both tracks start when the bridge does, silence where the other
+    party speaks.
+    """
 
     phrase_8k: Path
     phrase_16k: Path

@@ -16,7 +16,13 @@ import pytest
 from asr.engines.vosk_engine import VoskTranscriber, check_model_dir
 from asr.ports import AsrCapacityExhausted, AsrModelInvalid, AudioSource, AudioUnreadable
 from asr.transcript import Transcript, merge_tracks
-from tests.fakes.vosk_server import PHONE_PHRASE, KoreanSpeech
+from tests.fakes.vosk_server import (
+    AGENT_REPLY,
+    CALLER_FOLLOW_UP,
+    CALLER_OPENING,
+    PHONE_PHRASE,
+    KoreanSpeech,
+)
 
 
 class LoopLagMeter:
@@ -122,9 +128,10 @@ async def test_a_missing_or_garbage_recording_is_a_clear_error_and_the_worker_su
 async def test_caller_and_agent_tracks_merge_into_one_transcript_in_time_order(
     vosk_transcriber: VoskTranscriber, korean_speech: KoreanSpeech
 ) -> None:
+    caller_phrases = (CALLER_OPENING, CALLER_FOLLOW_UP)
     caller, agent = await asyncio.gather(
-        vosk_transcriber.transcribe(AudioSource(korean_speech.caller_track, speaker="caller")),
-        vosk_transcriber.transcribe(AudioSource(korean_speech.agent_track, speaker="agent")),
+        vosk_transcriber.transcribe(AudioSource(korean_speech.caller_track, "caller", caller_phrases)),
+        vosk_transcriber.transcribe(AudioSource(korean_speech.agent_track, "agent", (AGENT_REPLY,))),
     )
 
     call = merge_tracks([caller, agent], source="call-42")
@@ -132,8 +139,12 @@ async def test_caller_and_agent_tracks_merge_into_one_transcript_in_time_order(
     starts = [s.start for s in call.segments]
     assert starts == sorted(starts)
     assert len(call.segments) == len(caller.segments) + len(agent.segments)
-    # Who spoke, in order: the caller opens, the agent answers, the caller goes on.
-    assert [t["speaker"] for t in call.to_turns()] == ["caller", "agent", "caller"]
+    # Who spoke, in order: the caller opens, the agent asks for the number, the caller answers.
+    assert call.to_turns() == [
+        {"speaker": "caller", "text": CALLER_OPENING},
+        {"speaker": "agent", "text": AGENT_REPLY},
+        {"speaker": "caller", "text": CALLER_FOLLOW_UP},
+    ]
     agent_segment = next(s for s in call.segments if s.speaker == "agent")
     assert caller.segments[0].end < agent_segment.start < caller.segments[-1].start
     assert call.speakers == ("caller", "agent")
