@@ -56,6 +56,7 @@ async def _inbound(
     return call, channel_id
 
 
+@pytest.mark.fake_asterisk(time_factor=0.1)  # durations are measured on the real clock
 async def test_an_agent_answers_after_its_delay_and_enters_stasis(fake_asterisk: FakeAsterisk) -> None:
     agent = fake_asterisk.add_endpoint("PJSIP/agent101", answer_after=2.0, script=[Wait(1.0), HangUp()])
     async with RawAri(fake_asterisk.url) as ari:
@@ -110,6 +111,7 @@ async def test_busy_no_answer_unreachable_and_unknown_endpoints(fake_asterisk: F
         fake_asterisk.assert_empty()
 
 
+@pytest.mark.fake_asterisk(time_factor=0.1)  # durations are measured on the real clock
 async def test_answer_waits_for_the_running_playback_but_play_returns_at_once(
     fake_asterisk: FakeAsterisk, fake_asterisk_sounds: dict[str, Path]
 ) -> None:
@@ -282,17 +284,23 @@ async def test_continue_in_dialplan_leaves_stasis_and_the_caller_hangs_up_later(
 async def test_events_missed_while_the_socket_is_down_are_lost(fake_asterisk: FakeAsterisk) -> None:
     async with RawAri(fake_asterisk.url) as ari:
         await ari.connect()
-        call, channel_id = await _inbound(
-            fake_asterisk, ari, [WaitForPlayback(), Press("5"), Wait(1.0), Press("6")]
-        )
-        await ari.request("POST", f"/channels/{channel_id}/play", {"media": "sound:hello-world"})
-        await ari.event("PlaybackStarted")
+        script: list[Step] = [
+            WaitForPlayback("sound:hello-world"),
+            Press("5"),
+            WaitForPlayback("sound:beep"),
+            Press("6"),
+        ]
+        call, channel_id = await _inbound(fake_asterisk, ari, script)
         await fake_asterisk.drop_websockets()
         await ari.disconnect()
-        await fake_asterisk.wait_until(lambda: call.steps_done >= 2, 5.0)  # "5" pressed during the gap
+        # REST still works while the socket is down; the caller's "5" fires into the gap.
+        await ari.request("POST", f"/channels/{channel_id}/play", {"media": "sound:hello-world"})
+        assert await fake_asterisk.wait_until(lambda: call.steps_done >= 2, 5.0)
         await ari.connect()
+        await ari.request("POST", f"/channels/{channel_id}/play", {"media": "sound:beep"})
         await ari.event("ChannelDtmfReceived", {"digit": "6"})
         assert [e.get("digit") for e in ari.events if e["type"] == "ChannelDtmfReceived"] == ["6"]
+        assert "5" not in [e.get("digit") for e in fake_asterisk.events_sent]  # lost, not delivered
         status, channels = await ari.request("GET", "/channels")
         assert [c["id"] for c in channels] == [channel_id]
         await ari.request("DELETE", f"/channels/{channel_id}")

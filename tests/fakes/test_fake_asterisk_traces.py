@@ -80,7 +80,9 @@ async def test_queue_holding_bridge_agent_and_bridge_recording(fake_asterisk, sh
         seconds = w.getnframes() / 8000
     assert finished["recording"]["duration"] == int(seconds)
     elapsed = (_when(finished) - _when(started)) / fake_asterisk.time_factor
-    assert abs(seconds - elapsed) < 0.1  # as long as the call-flow time it covered
+    # As long as the call-flow time it covered: never longer than from RecordingStarted to
+    # RecordingFinished, shorter only by the time it takes to write the file.
+    assert elapsed - 0.6 <= seconds <= elapsed + 0.05
     fake_asterisk.assert_empty()
 
 
