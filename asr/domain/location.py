@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from asr.domain.transcript import Turn
 
 _SPLIT = re.compile(r"[\s，,。！!？?；;：:、]+")
+_ANSWER_LEADS = ("我们厂在", "我们店在", "我们在", "厂在", "店在", "就在", "就是", "在")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class LocationFinder:
                 agent_asked = any(cue in turn.text for cue in self.rules.agent_asks_place)
                 continue
             chunks = [c for c in _SPLIT.split(turn.text) if c]
+            named_before = len(found)
             for pos, chunk in enumerate(chunks):
                 for place, start in self._places_in(chunk):
                     if any(chunk[max(0, start - len(cue)) : start] == cue for cue in self.rules.origin_cues):
@@ -67,6 +69,8 @@ class LocationFinder:
                     text = place + extension
                     score = len(text) / 4 + (3.0 if agent_asked else 0.0)
                     found.append(Location(text, self.township_of(place), score))
+            if agent_asked and len(found) == named_before:
+                found.extend(self._answer_without_gazetteer(chunks))
             agent_asked = False
         return found
 
@@ -112,11 +116,26 @@ class LocationFinder:
                 start = chunk.find(name, start + 1)
         return sorted(found, key=lambda item: item[1])
 
+    def _answer_without_gazetteer(self, chunks: list[str]) -> list[Location]:
+        """Asked where, the caller names a road or village the gazetteer does not know ("在 解放街")."""
+        found = []
+        for chunk in chunks:
+            rest = chunk
+            for lead in _ANSWER_LEADS:
+                if rest.startswith(lead):
+                    rest = rest[len(lead) :]
+                    break
+            head = self._subplace(rest)
+            if len(head) >= 3:
+                found.append(Location(head, None, len(head) / 4 + 1.5))
+        return found
+
     def _subplace(self, stretch: str) -> str:
         """The leading part of `stretch` that names a village, road or park ("黄坑村那边" → 黄坑村)."""
         best = ""
         for i in range(1, min(len(stretch), 12) + 1):
             head = stretch[:i]
-            if head.endswith(self._endings) and not any(w in head for w in self.rules.not_in_subplace):
+            runs_on = stretch[i : i + 1] == "道"  # 街道: the ending is part of a longer word
+            if head.endswith(self._endings) and not runs_on and not any(w in head for w in self.rules.not_in_subplace):
                 best = head
         return best
