@@ -249,7 +249,7 @@ class RecordingService:
             found = await repository.by_id(session, recording_id)
         if found is None:
             raise RecordingNotFound(f"录音 {recording_id} 不存在 (no such recording)")
-        return found
+        return self.policy.applied(found)
 
     async def list_for_call(self, actor: Actor, call_id: str, remote: str | None = None) -> list[Recording]:
         """Recordings of one call, for someone allowed to hear that call."""
@@ -257,7 +257,7 @@ class RecordingService:
         async with self._sessions() as session:
             found = await repository.of_call(session, call_id)
         await self._log(actor, "list", True, decision.reason, remote, call_id=call_id)
-        return found
+        return [self.policy.applied(r) for r in found]
 
     async def metadata(self, actor: Actor, recording_id: int, remote: str | None = None) -> Recording:
         recording = await self._get(recording_id)
@@ -330,8 +330,15 @@ class RecordingService:
         at = now or self._now()
         report = PurgeReport(at, dry_run)
         async with self._sessions() as session:
-            candidates = await repository.past_retention(session, at)
-        for recording in candidates:
+            candidates = await repository.created_before(session, at - self.policy.shortest)
+        for stored in candidates:
+            recording = self.policy.applied(stored)
+            if recording.retention_until > at:
+                if recording is not stored and not dry_run:
+                    async with self._sessions.begin() as session:
+                        assert recording.id is not None
+                        await repository.set_retention(session, recording.id, recording.retention_until)
+                continue
             if not due_for_purge(recording, at):
                 report.held.append(recording)
                 continue

@@ -83,11 +83,17 @@ async def agents_of_call(session: AsyncSession, call_id: str) -> frozenset[int]:
     return frozenset(int(a) for a in rows.scalars() if a is not None)
 
 
-async def past_retention(session: AsyncSession, now: datetime) -> list[Recording]:
+async def created_before(session: AsyncSession, before: datetime) -> list[Recording]:
     rows = await session.execute(
-        select(RecordingRow).where(RecordingRow.retention_until <= now).order_by(RecordingRow.id)
+        select(RecordingRow).where(RecordingRow.created_at <= before).order_by(RecordingRow.id)
     )
     return [to_recording(r) for r in rows.scalars()]
+
+
+async def set_retention(session: AsyncSession, recording_id: int, until: datetime) -> None:
+    await session.execute(
+        update(RecordingRow).where(RecordingRow.id == recording_id).values(retention_until=until)
+    )
 
 
 async def all_ids(session: AsyncSession) -> Sequence[int]:

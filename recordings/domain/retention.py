@@ -2,13 +2,14 @@
 
 Days are per kind; a recording under legal hold (司法保全/投诉复核 etc.) is never purged, whatever its
 date. The setting `HOTLINE_RECORDINGS_RETENTION` reads like `mix=365,caller=180,agent=180,voice_message=365`;
-kinds it does not name keep their default.
+kinds it does not name keep their default. The policy in force decides: changing the setting moves the
+retention date of recordings already stored too (each row's `retention_until` is brought up to date).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from recordings.domain.model import Recording, RecordingKind
@@ -60,6 +61,17 @@ class RetentionPolicy:
 
     def describe(self) -> str:
         return ", ".join(f"{k.label_zh}({k.value}) {self.days[k]} 天" for k in RecordingKind if k in self.days)
+
+
+    @property
+    def shortest(self) -> timedelta:
+        return timedelta(days=min(self.days.values()))
+
+    def applied(self, recording: Recording) -> Recording:
+        """The recording with the retention date of this policy (the policy in force governs, so a
+        changed setting applies to recordings already stored, both ways)."""
+        until = self.until(recording.kind, recording.created_at)
+        return recording if until == recording.retention_until else replace(recording, retention_until=until)
 
 
 def due_for_purge(recording: Recording, now: datetime) -> bool:

@@ -159,3 +159,11 @@ async def test_registering_an_unsafe_name_is_refused_before_any_file_is_touched(
     with pytest.raises(UnsafeRecordingName):
         await recordings_app.service.register_finished(name, "call-x", RecordingKind.MIX)
     assert not recordings_app.root.exists() or list(recordings_app.root.rglob("*")) == []
+
+
+async def test_the_agent_noted_after_the_recording_was_stored_may_then_listen(recordings_app: RecordingsApp) -> None:
+    rec = await recordings_app.record("call-200-mix", "call-200", RecordingKind.MIX)
+    assert (await recordings_app.get(f"/{rec.id}", "agent2"))[0] == 403
+    assert await recordings_app.service.note_agent("call-200", recordings_app.user_ids["agent2"]) == 1
+    assert (await recordings_app.get(f"/{rec.id}", "agent2"))[0] == 200
+    assert (await recordings_app.get(f"/{rec.id}", "agent"))[0] == 403
