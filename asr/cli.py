@@ -38,11 +38,17 @@ def _register_draft(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def read_transcripts(path: Path) -> list[tuple[str | None, list[Turn]]]:
-    """(call id, turns) for each transcript in the file: one JSON object, JSON lines, or plain text."""
+    """(call id, turns) for each transcript in the file: a JSON object with "turns" (an eval line, or what
+    `hotline transcribe` writes), JSON lines of those, a bare JSON list of turns, or plain text."""
     text = path.read_text(encoding="utf-8-sig")
     stripped = text.strip()
     if not stripped:
         raise TranscriptError("转写文件是空的 (the transcript file is empty)")
+    if stripped.startswith("["):  # a bare list of {speaker, text} turns
+        try:
+            return [_from_object({"turns": json.loads(stripped)})]
+        except json.JSONDecodeError as exc:
+            raise TranscriptError(f"JSON 格式错误 (invalid JSON): {exc}") from exc
     if stripped.startswith("{"):
         try:
             return [_from_object(json.loads(stripped))]

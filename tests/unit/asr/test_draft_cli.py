@@ -42,6 +42,13 @@ def test_a_json_transcript_prints_the_draft_with_the_eval_field_names(
     assert "停水" in out  # Chinese is printed as is, not \\u-escaped
 
 
+def test_a_bare_list_of_turns_is_read_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "turns.json"
+    path.write_text(json.dumps(TURNS, ensure_ascii=False), encoding="utf-8")
+    code, out, _ = run_draft(path, capsys)
+    assert code == 0 and json.loads(out)["contact_phone"] == "13857894416"
+
+
 def test_eval_lines_keep_their_ids(shared_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = (shared_dir / "eval" / "calls-dev.jsonl").read_text(encoding="utf-8").splitlines()[:3]
     one = tmp_path / "one.json"
