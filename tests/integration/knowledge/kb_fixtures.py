@@ -1,6 +1,7 @@
 """The knowledge API against a migrated database, on SQLite and on PostgreSQL.
 
-`kb_url` (module scope, "sqlite" / "postgres"): a fresh database brought up by `hotline db upgrade`'s code.
+`kb_url` (session scope, "sqlite" / "postgres"): a database of its own brought up by `hotline db upgrade`'s
+code; `empty_knowledge(url)` clears the knowledge tables (each test starts from it).
 `kb_api` (per test): the real app on it, the knowledge tables emptied, the seed file imported, a movable
 clock (Tue 2025-09-30 16:00 Asia/Shanghai), and one user per role with a real API token.
 """
@@ -29,7 +30,6 @@ from hotline.settings import Settings
 from knowledge.adapters.orm import EntryHitRow, EntryRow, EntryVersionRow, ExpertRow
 from knowledge.cli import SEED, load_entries
 from knowledge.web import KNOWLEDGE, NOW
-from ticketing.adapters.orm import UserRow
 from ticketing.domain.roles import SYSTEM, Role
 from ticketing.services import Directory
 
@@ -54,7 +54,7 @@ async def _admin_sql(url: str, sql: str) -> None:
         await engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def kb_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('kb')}/hotline.sqlite3"
@@ -117,23 +117,40 @@ class KbApi:
         return [r["entry"]["title"] for r in data["results"]]
 
 
+async def empty_knowledge(url: str) -> None:
+    """No entries, versions, hits or experts: every test starts from here."""
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            for table in (EntryHitRow, EntryVersionRow, EntryRow):
+                await session.execute(delete(table))
+            full_text = "kb_entries_fts" if engine.dialect.name == "sqlite" else "kb_entry_search"
+            await session.execute(text(f"DELETE FROM {full_text}"))
+            await session.execute(text("UPDATE experts SET backup_id = NULL"))
+            await session.execute(delete(ExpertRow))
+    finally:
+        await engine.dispose()
+
+
+_USERS_BY_URL: dict[str, tuple[dict[str, str], dict[str, int]]] = {}
+
+
+async def _users(url: str, directory: Directory) -> tuple[dict[str, str], dict[str, int]]:
+    """One user per role with a real token, created once per database (the database lives all session)."""
+    if url not in _USERS_BY_URL:
+        tokens = {}
+        for login, (role, unit) in USERS.items():
+            _, tokens[login] = await directory.add_user(login, login, role, unit)
+        _USERS_BY_URL[url] = tokens, {u.code: u.id for u in await directory.units()}
+    return _USERS_BY_URL[url]
+
+
 @pytest.fixture
 async def kb_api(kb_url: str, aiohttp_client: Any, tmp_path: Path) -> AsyncIterator[KbApi]:
+    await empty_knowledge(kb_url)
     engine = make_engine(kb_url)
     sessions = make_sessionmaker(engine)
-    async with sessions.begin() as session:
-        for table in (EntryHitRow, EntryVersionRow, EntryRow):
-            await session.execute(delete(table))
-        await session.execute(text("DELETE FROM kb_entries_fts" if engine.dialect.name == "sqlite"
-                                   else "DELETE FROM kb_entry_search"))
-        await session.execute(text("UPDATE experts SET backup_id = NULL"))
-        await session.execute(delete(ExpertRow))
-        await session.execute(delete(UserRow).where(UserRow.login.in_(list(USERS))))
-    directory = Directory(sessions)
-    tokens = {}
-    for login, (role, unit) in USERS.items():
-        _, tokens[login] = await directory.add_user(login, login, role, unit)
-    units = {u.code: u.id for u in await directory.units()}
+    tokens, units = await _users(kb_url, Directory(sessions))
     clock = Clock(datetime(2025, 9, 30, 16, 0, tzinfo=TZ))
     settings = Settings(database_url=kb_url, data_dir=tmp_path, ari_url="http://127.0.0.1:9")
     app = create_app(settings, overrides={NOW: clock.now})
