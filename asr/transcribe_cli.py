@@ -2,7 +2,8 @@
 
 One file prints one indented JSON transcript; several print one JSON object per line, in the order
 given. `--out DIR` writes DIR/<file name>.json instead. `--call` merges the files (e.g. the caller and
-agent tracks of one call, named with `--speaker` once per file) into one speaker-labelled transcript.
+agent tracks of one call, named with `--speaker` once per file) into one speaker-labelled transcript;
+`--phrase` (repeatable) restricts recognition to a phrase list.
 The JSON has "segments" (speaker, text, start, end, words with timings and confidences) and "turns",
 so its output can be given straight to `hotline draft`.
 """
@@ -42,13 +43,20 @@ def register_transcribe(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         help="who speaks in the files: once for all, or once per file in order (default: unknown)",
     )
     parser.add_argument("--call", action="store_true", help="merge the files into one transcript of a call")
+    parser.add_argument(
+        "--phrase",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="restrict recognition to these phrases (repeat; e.g. the expected short answers)",
+    )
     parser.add_argument("--workers", type=int, help="decoding processes (default: HOTLINE_ASR_WORKERS)")
     parser.set_defaults(func=_transcribe)
 
 
 def _transcribe(args: argparse.Namespace) -> int:
     try:
-        sources = _sources(args.files, args.speaker or [])
+        sources = _sources(args.files, args.speaker or [], args.phrase)
     except ValueError as exc:
         print(f"参数错误：{exc}", file=sys.stderr)
         return 2
@@ -74,11 +82,11 @@ def _transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sources(files: Sequence[Path], speakers: Sequence[str]) -> list[AudioSource]:
+def _sources(files: Sequence[Path], speakers: Sequence[str], phrases: Sequence[str]) -> list[AudioSource]:
     if len(speakers) not in (0, 1, len(files)):
         raise ValueError(f"--speaker 应给出 1 次或每个文件 1 次 (given {len(speakers)} for {len(files)} files)")
     labels = list(speakers) * len(files) if len(speakers) == 1 else list(speakers) or [UNKNOWN] * len(files)
-    return [AudioSource(path=f, speaker=s) for f, s in zip(files, labels, strict=True)]
+    return [AudioSource(f, s, tuple(phrases)) for f, s in zip(files, labels, strict=True)]
 
 
 async def _run(transcriber: Transcriber, sources: list[AudioSource]) -> list[Transcript]:

@@ -11,7 +11,14 @@ import pytest
 from asr.cli import read_transcripts
 from asr.transcript import Transcript
 from hotline.cli import main
-from tests.fakes.vosk_server import KoreanSpeech, RunningVoskServer
+from tests.fakes.vosk_server import (
+    AGENT_REPLY,
+    CALLER_FOLLOW_UP,
+    CALLER_OPENING,
+    PHONE_PHRASE,
+    KoreanSpeech,
+    RunningVoskServer,
+)
 
 
 def test_two_recordings_are_written_as_json_files_with_speakers_words_and_timings(
@@ -32,6 +39,12 @@ def test_two_recordings_are_written_as_json_files_with_speakers_words_and_timing
             "agent",
             "--out",
             str(out),
+            "--phrase",
+            CALLER_OPENING,
+            "--phrase",
+            CALLER_FOLLOW_UP,
+            "--phrase",
+            PHONE_PHRASE,
         ]
     )
 
@@ -43,6 +56,8 @@ def test_two_recordings_are_written_as_json_files_with_speakers_words_and_timing
     assert {s.speaker for s in caller.segments} == {"caller"}
     assert {s.speaker for s in agent.segments} == {"agent"}
     assert caller.words and all(w.end <= caller.duration for w in caller.words)
+    assert [s.text for s in caller.segments] == [CALLER_OPENING, CALLER_FOLLOW_UP]
+    assert agent.text == PHONE_PHRASE
     err = capsys.readouterr().err
     assert "转写" in err and "100%" in err  # the progress bar goes to stderr
     assert "已写入" in err
@@ -58,6 +73,7 @@ async def test_a_call_merged_from_its_tracks_prints_json_the_draft_command_reads
     monkeypatch.setenv("HOTLINE_ASR_URL", vosk_server.url)
     args = ["transcribe", str(korean_speech.caller_track), str(korean_speech.agent_track), "--call"]
     args += ["--speaker", "caller", "--speaker", "agent"]
+    args += ["--phrase", CALLER_OPENING, "--phrase", CALLER_FOLLOW_UP, "--phrase", AGENT_REPLY]
 
     code = await asyncio.to_thread(main, args)
 
@@ -65,7 +81,11 @@ async def test_a_call_merged_from_its_tracks_prints_json_the_draft_command_reads
     printed = capsys.readouterr().out
     document = json.loads(printed)
     assert document["source"] == "caller+agent"
-    assert [t["speaker"] for t in document["turns"]] == ["caller", "agent", "caller"]
+    turns = document["turns"]
+    assert [t["speaker"] for t in turns] == ["caller", "agent", "caller"]
+    # One phrase list serves both tracks here, so only the caller's sentences are pinned word for word.
+    assert (turns[0]["text"], turns[2]["text"]) == (CALLER_OPENING, CALLER_FOLLOW_UP)
+    assert turns[1]["text"].startswith("전화번호를")
     assert vosk_server.server.sessions_finished == 2
     saved = tmp_path / "call.json"
     saved.write_text(printed, encoding="utf-8")
