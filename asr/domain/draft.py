@@ -20,8 +20,12 @@ from asr.domain.routing import suggest_unit
 from asr.domain.rules import DraftRules
 from asr.domain.transcript import Turn
 
-_CLASS_VERB = {classify.CONSULTATION: "咨询", classify.COMPLAINT: "反映", classify.SUGGESTION: "建议"}
-_CLASS_TOPIC_END = {classify.CONSULTATION: "相关事项", classify.COMPLAINT: "问题", classify.SUGGESTION: "事项"}
+# One sentence per class: who (where) + what, e.g. "恒丰竹木制品厂（竹口镇）反映拖欠工资问题".
+_SENTENCE = {
+    classify.CONSULTATION: "{who}{where}咨询{topic}相关事项",
+    classify.COMPLAINT: "{who}{where}反映{topic}问题",
+    classify.SUGGESTION: "{who}{where}就{topic}提出建议",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class DraftExtractor:
         unit_names = tuple(rules.units.keywords)
         aliases = tuple(a for names in rules.units.aliases.values() for a in names)
         self.enterprises = EnterpriseFinder(rules.enterprise, places=rules.places.names + unit_names + aliases)
+        self._topics = rules.topic_terms()
         self.keywords = KeywordExtractor(
             rules.vocabulary(), rules.topic_terms(), rules.stopwords, rules.procedural_words()
         )
@@ -78,9 +83,9 @@ class DraftExtractor:
         phone = contact_phone(turns)
         answered, handed_on_words = classify.answered_on_line(ix, self.rules.classes, phone is not None)
         klass = classify.call_class(ix, self.rules.classes, answered)
-        assert klass.value is not None
-        service = classify.service(ix, self.rules.classes, klass.value)
-        complexity = classify.complexity(ix, self.rules.classes, klass.value)
+        klass_value = klass.value or classify.CONSULTATION
+        service = classify.service(ix, self.rules.classes, klass_value)
+        complexity = classify.complexity(ix, self.rules.classes, klass_value)
         location = self.locations.find(turns)
         township = location.township if location else None
         if township is None:
@@ -94,10 +99,10 @@ class DraftExtractor:
         text = caller_text + " " + self.keywords.correct(ix.agent_text())
         keywords = self.keywords.keywords(
             text,
-            preferred=routing.words[:2] if routing.unit != township else [],
+            preferred=[w for w in routing.words if w in self._topics][:2] if routing.unit != township else [],
             exclude=[enterprise_name or "", location.text if location else "", phone or ""],
         )
-        summary = self._summary(klass.value, enterprise_name, location.text if location else None,
+        summary = self._summary(klass_value, enterprise_name, location.text if location else None,
                                 keywords, answered, department)
         why = {
             "class_scores": klass.scores,
@@ -112,7 +117,7 @@ class DraftExtractor:
             "enterprise_found_by": enterprise.how if enterprise else None,
         }
         return DraftWorkOrder(
-            klass=klass.value,
+            klass=klass_value,
             service=str(service.value),
             complexity=complexity.value,
             department=department,
@@ -138,7 +143,7 @@ class DraftExtractor:
         who = enterprise or "来电人"
         where = f"（{location}）" if location else ""
         topic = "、".join(keywords[:3]) or "有关"
-        sentence = f"{who}{where}{_CLASS_VERB[klass]}{topic}{_CLASS_TOPIC_END[klass]}"
+        sentence = _SENTENCE[klass].format(who=who, where=where, topic=topic)
         if answered:
             return sentence + "，坐席已当场答复。"
         if department:
