@@ -41,6 +41,7 @@ class EnterpriseRules:
     never_in_name: str = "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想的"
     name_stops: tuple[str, ...] = ("在", "的", "是", "电话", "姓", "我", "位于", "嗯", "那个", "地址", "啊", "吧", "呢")
     max_length: int = 16
+    max_bare_name: int = 8
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ class EnterpriseFinder:
                     rest = chunks[pos + 1]
                 if rest and not rest.startswith(self.rules.pronouns):
                     name = self._valid(self._cut_at_stop(rest), need_suffix=False)
-                    if name:
+                    bare = name is not None and not name.endswith(self._suffixes)
+                    if name and not (bare and len(name) > self.rules.max_bare_name):
                         return name
                 start = chunk.find(cue, start + 1)
         return None
@@ -210,7 +212,7 @@ class EnterpriseFinder:
         if ends:
             return rest[: min(ends)]
         cut = len(rest)
-        for stop in self.rules.name_stops:
+        for stop in (*self.rules.name_stops, *self.places):  # a unit or place named next ends the name
             at = rest.find(stop, 2)
             if at != -1:
                 cut = min(cut, at)

@@ -131,6 +131,7 @@ def _enterprise_rules(raw: Mapping[str, Any]) -> EnterpriseRules:
         self_lead=tuple(raw.get("self_lead", ("我是", "我们是", "我们"))),
         never_in_name=str(raw.get("never_in_name", "是我你他她姓叫跟给了吗呢吧啊嗯喂在说想的")),
         name_stops=tuple(raw.get("name_stops", ("在", "的", "是", "电话", "姓", "我"))),
+        max_bare_name=int(raw.get("max_bare_name", 8)),
     )
 
 
