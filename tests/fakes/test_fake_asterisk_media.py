@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.asterisk import FakeAsterisk, Speak, Wait, WaitUntilBridged, WaitUntilHungUp
+from tests.fakes.asterisk.audio import VoiceSegment
 from tests.fakes.asterisk.client import RawAri
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,15 +37,24 @@ def _tone(path: Path, seconds: float, freq: float) -> Path:
 
 
 class _Sink(asyncio.DatagramProtocol):
-    def __init__(self, enough: int) -> None:
+    def __init__(self) -> None:
         self.packets: list[bytes] = []
-        self.enough = enough
+        self.enough = 10**9
         self.got_enough = asyncio.Event()
+
+    def expect(self, count: int) -> None:
+        self.enough = count
+        if len(self.packets) >= count:
+            self.got_enough.set()
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.packets.append(data)
         if len(self.packets) >= self.enough:
             self.got_enough.set()
+
+
+def _overlaps(start: float, segment: VoiceSegment) -> bool:
+    return start < segment.end and start + 0.02 > segment.start
 
 
 @pytest.mark.fake_asterisk(time_factor=0.1)  # the gap between the two voices is checked
@@ -95,7 +105,7 @@ async def test_external_media_in_ulaw_hears_the_bridged_caller(
     fake_asterisk: FakeAsterisk, tmp_path: Path
 ) -> None:
     loop = asyncio.get_running_loop()
-    transport, sink = await loop.create_datagram_endpoint(lambda: _Sink(75), local_addr=("127.0.0.1", 0))
+    transport, sink = await loop.create_datagram_endpoint(_Sink, local_addr=("127.0.0.1", 0))
     port = transport.get_extra_info("sockname")[1]
     voice = _tone(tmp_path / "caller.wav", 1.0, 300)
     try:
@@ -118,6 +128,10 @@ async def test_external_media_in_ulaw_hears_the_bridged_caller(
                 "POST", f"/bridges/{bridge['id']}/addChannel", {"channel": f"{caller},{media['id']}"}
             )
             assert await fake_asterisk.wait_until(lambda: call.steps_done >= 2, 5.0)  # it has spoken
+            (stream,) = fake_asterisk.rtp_streams.values()
+            (spoken,) = call.channel.voice
+            assert stream.started_at is not None
+            sink.expect(math.ceil((spoken.end - stream.started_at) / 0.02) + 1)
             await asyncio.wait_for(sink.got_enough.wait(), 5.0)
             for channel_id in (media["id"], caller):
                 await ari.request("DELETE", f"/channels/{channel_id}")
@@ -130,7 +144,10 @@ async def test_external_media_in_ulaw_hears_the_bridged_caller(
     headers = [struct.unpack("!BBHII", p[:12]) for p in packets]
     assert {h[1] & 0x7F for h in headers} == {0}
     assert all((b[3] - a[3]) % 2**32 == 160 for a, b in zip(headers, headers[1:], strict=False))
-    assert any(set(p[12:]) - {0xFF, 0x7F} for p in packets)  # µ-law silence is 0xFF; the caller is heard
+    # µ-law silence is 0xFF; the packets that cover the caller's second of voice carry it.
+    heard = [k for k, p in enumerate(packets) if set(p[12:]) - {0xFF, 0x7F}]
+    covering = [k for k in range(len(packets)) if _overlaps(stream.started_at + 0.02 * k, spoken)]
+    assert abs(len(heard) - len(covering)) <= 2 and abs(len(covering) - 50) <= 2
     fake_asterisk.assert_empty()
 
 

@@ -194,10 +194,15 @@ async def test_a_channel_recording_holds_what_the_caller_said(
         rate, samples = _samples(path)
         assert rate == 8000
         seconds = len(samples) / rate
-        assert 3.5 <= seconds <= 4.3  # 1 s pause, 2 s of voice, 0.5 s, the 0.15 s key
+        rec = fake_asterisk.finished_recordings["voicemail/13800138000"]
+        assert rec.ended_by == "dtmf"
+        assert abs(seconds - (rec.ended_at - rec.started_at)) < 0.01  # the call-flow time it covered
+        assert seconds >= 3.3  # 0.75 s after the beep, 2 s of voice, 0.5 s, the 0.15 s key
         assert finished["recording"]["duration"] == int(seconds)
-        voiced = [i for i, s in enumerate(samples) if abs(s) > 2000]
-        assert 0.8 <= voiced[0] / rate <= 1.4 and 2.8 <= voiced[-1] / rate <= 3.4
+        (spoken,) = call.channel.voice
+        voiced = [i / rate for i, s in enumerate(samples) if abs(s) > 2000]
+        assert abs(voiced[0] - (spoken.start - rec.started_at)) < 0.01
+        assert abs(voiced[-1] - voiced[0] - 2.0) < 0.01
         status, data = await ari.request("GET", "/recordings/stored/voicemail%2F13800138000/file")
         assert status == 200 and data == path.read_bytes()
         await ari.request("DELETE", f"/channels/{channel_id}")

@@ -165,6 +165,7 @@ class FakeAsterisk:
         self.bridges: dict[str, Bridge] = {}
         self.playbacks: dict[str, Playback] = {}
         self.live_recordings: dict[str, LiveRecording] = {}
+        self.finished_recordings: dict[str, LiveRecording] = {}  # by name, with call-flow start/end times
         self.endpoints: dict[str, Endpoint] = {}
         self.apps: dict[str, Application] = {}
         self.global_vars: dict[str, str] = {}

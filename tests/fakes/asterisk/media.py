@@ -258,6 +258,7 @@ def finalize_recording(fake: FakeAsterisk, rec: LiveRecording) -> None:
         rec.muted.append((rec.muted_since, now))
         rec.muted_since = None
     fake.live_recordings.pop(rec.name, None)
+    fake.finished_recordings[rec.name] = rec
     if rec.ended_by == "cancel":
         rec.state = "canceled"
         with contextlib.suppress(FileNotFoundError):
@@ -317,7 +318,7 @@ class RtpStream:
         self.sent = 0
         self.received = 0
         self.started_at: float | None = None  # call-flow time of the first packet
-        self.stopped_at: float | None = None
+        self.stopped_at: float | None = None  # call-flow time up to which packets were sent
 
     @property
     def payload_type(self) -> int:
@@ -356,15 +357,16 @@ class RtpStream:
         self.started_at = began
         try:
             while self.channel.alive:
-                due = int((clock.monotonic() - began) / 0.02)
+                now = clock.monotonic()
+                due = int((now - began) / 0.02)
                 while self.sent < due and self.channel.alive:
                     data = self.packet(began + self.sent * 0.02)
                     with contextlib.suppress(OSError):
                         self.sock.sendto(data, self.remote)
+                self.stopped_at = now  # the stream covers up to here
                 self._drain()
                 await asyncio.sleep(max(0.0005, clock.real_seconds(0.02)))
         finally:
-            self.stopped_at = clock.monotonic()
             self.sock.close()
 
     def _drain(self) -> None:
