@@ -72,3 +72,9 @@ def test_a_short_name_and_the_full_registered_name_are_one_enterprise(extractor:
 def test_a_neighbour_named_first_in_unpunctuated_text_does_not_win(extractor: DraftExtractor) -> None:
     script = "来电人：隔壁的鑫达石材有限公司天天晚上切石头我们是云溪茶叶有限公司客人都投诉了"
     assert name(extractor, script) == "云溪茶叶有限公司"
+
+
+def test_a_bare_name_in_unpunctuated_text_ends_where_the_sentence_goes_on(extractor: DraftExtractor) -> None:
+    assert name(extractor, "来电人：我是松源街道开奶茶店的我们店叫蜜雪时光上个礼拜市场监管来检查") == "蜜雪时光"
+    assert name(extractor, "来电人：我们是做民宿的叫竹林小筑客人都投诉我们了") == "竹林小筑"
+    assert name(extractor, "来电人：叫什么来着我想想那个我们隔壁卖菜的都知道") is None
