@@ -4,8 +4,10 @@ Every pass (default each minute):
 
 - **due soon (临期预警)**: a work order the unit still holds (dispatched, signed, handling) whose close
   or reply due time — or, while unsigned, its sign-for due time — falls within the next `warn_hours`
-  working hours (default 2, office time only) is marked `warned_at` once, and its unit gets a DingTalk
-  warning through the outbox.
+  working hours (default 2, office time only) is marked `warned_at`, and its unit gets a DingTalk
+  warning through the outbox — once per deadline: after signing, the close due time is warned about
+  in its turn, and so is a due time an approved extension moved (a warning at `warned_at` covered a
+  deadline only if that deadline was then within the window).
 - **repeat complaints (重复投诉)**: complaints registered since the last pass are checked against the
   caller's or enterprise's earlier work orders (`ticketing.repeat_links`); a repeat is linked, flagged
   and supervised (services may also link at registration; linking twice is a no-op).
@@ -77,6 +79,7 @@ class _Candidate:
     sign_due: datetime | None
     unit_id: int | None
     webhook: str | None
+    warned_at: datetime | None
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:
@@ -143,7 +146,7 @@ class SupervisionWatcher:
             horizon = None
         if horizon is not None:
             for c in await self._due_soon(now, horizon):
-                if await self._warn(c, now, horizon, calendar.tz):
+                if await self._warn(c, now, horizon, calendar):
                     report.warned.append(c.number)
         if (report.warned or report.supervised or report.repeats) and self._on_queued is not None:
             self._on_queued()
@@ -153,7 +156,9 @@ class SupervisionWatcher:
 
     async def _candidates(self, condition: Any) -> list[_Candidate]:
         stmt = (
-            select(W.id, W.number, W.title, W.state, W.due, W.sign_due, W.unit_id, UnitRow.dingtalk_webhook)
+            select(
+                W.id, W.number, W.title, W.state, W.due, W.sign_due, W.unit_id, UnitRow.dingtalk_webhook, W.warned_at
+            )
             .outerjoin(UnitRow, UnitRow.id == W.unit_id)
             .where(W.state.in_(HELD_STATES), W.overdue_at.is_(None), condition)
             .order_by(W.id)
@@ -170,7 +175,7 @@ class SupervisionWatcher:
     async def _due_soon(self, now: datetime, horizon: datetime) -> list[_Candidate]:
         due_soon = and_(W.due >= now, W.due <= horizon)
         sign_soon = and_(W.state == State.DISPATCHED.value, W.sign_due >= now, W.sign_due <= horizon)
-        return await self._candidates(and_(W.warned_at.is_(None), or_(due_soon, sign_soon)))
+        return await self._candidates(or_(due_soon, sign_soon))
 
     async def _link_repeats(self, now: datetime) -> list[str]:
         """Check complaints registered since the last pass (on start: the last day)."""
@@ -253,15 +258,19 @@ class SupervisionWatcher:
                 )
         return True
 
-    async def _warn(self, c: _Candidate, now: datetime, horizon: datetime, tz: ZoneInfo) -> bool:
+    async def _warn(self, c: _Candidate, now: datetime, horizon: datetime, calendar: WorkingCalendar) -> bool:
         signing = c.state == State.DISPATCHED.value and c.sign_due is not None and now <= c.sign_due <= horizon
         due = c.sign_due if signing else c.due
         assert due is not None
+        if c.warned_at is not None and due <= calendar.add_working_hours(c.warned_at, self.policy.warn_hours):
+            return False  # this deadline was already in the window when the last warning went out
         what = "签收" if signing else "办结"
+        tz = calendar.tz
+        previous = W.warned_at.is_(None) if c.warned_at is None else W.warned_at == c.warned_at
         async with self._sessions.begin() as session:
             won = await session.execute(
                 update(W)
-                .where(W.id == c.id, W.warned_at.is_(None), W.overdue_at.is_(None))
+                .where(W.id == c.id, previous, W.overdue_at.is_(None))
                 .values(warned_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -278,7 +287,7 @@ class SupervisionWatcher:
                         "text": f"### 工单临期预警\n\n工单 **{c.number}**：{_matter(c)}\n\n"
                         f"- {what}时限：{_when(due, tz)}\n\n请抓紧{what}，避免超期。",
                     },
-                    f"warn:{c.id}",
+                    f"warn:{c.id}:{due.astimezone(tz):%Y%m%d%H%M}",
                     work_order_id=c.id,
                     now=now,
                 )

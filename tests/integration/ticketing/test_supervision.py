@@ -142,9 +142,9 @@ async def test_warnings_come_two_working_hours_before_and_overdue_orders_get_one
         outbox = (await s.scalars(select(OutboxRow).order_by(OutboxRow.id))).all()
         # only the unit with a robot is notified: warning 1, supervision 1, warning 2
         assert [(o.kind, o.idempotency_key) for o in outbox] == [
-            (DINGTALK_UNIT, "warn:1"),
+            (DINGTALK_UNIT, "warn:1:202611101600"),
             (DINGTALK_UNIT, "overdue:1"),
-            (DINGTALK_UNIT, "warn:2"),
+            (DINGTALK_UNIT, "warn:2:202611110900"),
         ]
         notice = outbox[1].payload
         assert notice["unit_id"] == 1
@@ -160,6 +160,33 @@ async def test_a_due_time_after_the_weekend_is_warned_on_friday_afternoon(
     # Friday 15:59: 2 h 1 min of office time remain to Monday 09:00 (Fri until 17:30 + Mon 08:30-09:00)
     assert "YS2026110900005" not in (await w.scan(local(13, 15, 59))).warned
     assert "YS2026110900005" in (await w.scan(local(13, 16, 0))).warned
+
+
+async def test_each_deadline_is_warned_once_after_signing_and_after_an_extension(
+    loop_db: LoopDb, dingtalk: tuple[FakeDingTalk, str]
+) -> None:
+    await seed(loop_db, dingtalk[1])
+    w = watcher(loop_db)
+    assert "YS2026110900002" in (await w.scan(local(10, 16, 30))).warned  # sign-for due Wed 09:00
+    assert "YS2026110900002" not in (await w.scan(local(10, 17, 0))).warned
+
+    async with loop_db.sessions.begin() as s:  # signed Wednesday morning; close due Monday 09:00
+        order = await s.get(WorkOrderRow, 2)
+        assert order is not None
+        order.state, order.signed_at = "signed", local(11, 8, 45)
+    assert "YS2026110900002" not in (await w.scan(local(13, 15, 59))).warned
+    assert "YS2026110900002" in (await w.scan(local(13, 16, 0))).warned  # the close due time's own warning
+
+    async with loop_db.sessions.begin() as s:  # an approved extension moves the due time to Friday 09:00
+        order = await s.get(WorkOrderRow, 2)
+        assert order is not None
+        order.due, order.extended = local(20, 9), True
+    assert "YS2026110900002" not in (await w.scan(local(13, 16, 30))).warned
+    assert "YS2026110900002" in (await w.scan(local(19, 16, 0))).warned
+
+    async with loop_db.sessions() as s:
+        keys = (await s.scalars(select(OutboxRow.idempotency_key).where(OutboxRow.work_order_id == 2))).all()
+    assert sorted(keys) == ["warn:2:202611110900", "warn:2:202611160900", "warn:2:202611200900"]
 
 
 async def test_notices_reach_the_units_robot_signed_and_are_retried_until_delivered(
