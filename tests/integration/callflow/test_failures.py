@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from callflow.adapters.store import SqlCallRecordStore
@@ -129,3 +130,34 @@ async def test_with_a_fallback_context_a_caller_whose_hand_off_fails_reaches_the
     assert (where["context"], where["exten"], where["priority"]) == ("hotline-seat", "s", 1)
     await hotline.hang_up(call)
     assert (await hotline.record_of(call)).disposition == "fallback-to-dialplan"
+
+
+@dataclass
+class SeatThatHangs:
+    """A hand-off that never returns for one service (a queue service that stopped answering)."""
+
+    inner: DialplanSeatHandoff
+    stuck_service: str
+    release: asyncio.Event
+
+    async def enqueue(self, call: SeatRequest, destination: str) -> None:
+        if call.service == self.stuck_service:
+            await self.release.wait()
+        await self.inner.enqueue(call, destination)
+
+
+async def test_a_call_stuck_in_its_handler_does_not_hold_up_the_others(hotline: Hotline) -> None:
+    release = asyncio.Event()
+    hotline.ports.seat = SeatThatHangs(DialplanSeatHandoff(hotline.client), "complaint", release)
+    script = [WaitForPlayback("sound:hotline/greeting"), Press("1"), WaitForPlayback("sound:hotline/business_menu")]
+    stuck = await hotline.call([*script, Press("3"), WaitUntilHungUp()], number="13900000003")
+    assert await hotline.fake.wait_until(lambda: "sound:hotline/transfer_seat" in stuck.heard, 5)
+    others = [await hotline.call([*script, Press(key), WaitUntilHungUp()]) for key in "1245"]
+    for call in others:
+        await hotline.left_menu(call)
+        await hotline.hang_up(call)
+    assert stuck.dialplan is None  # still waiting on its hand-off, alone
+    release.set()
+    assert (await hotline.left_menu(stuck))["context"] == "hotline-seat"
+    await hotline.hang_up(stuck)
+    await hotline.fake.wait_empty()
