@@ -140,7 +140,9 @@ class RecordingService:
         async with self._sessions() as session:
             existing = await repository.by_name(session, name)
         if existing is not None:
-            return self._same_or_refuse(existing, call_id, kind)
+            kept = self._same_or_refuse(existing, call_id, kind)
+            await self.source.release(name)  # the first time may have stopped before releasing
+            return kept
         created = created_at or self._now()
         relative = stored_path(name, audio.extension, created)
         stored = await self.source.bring(name, audio, self.store, relative)
