@@ -105,7 +105,11 @@ class NavigationSession(CallSession):
     # --- lifecycle ---
     async def start(self, resumed: bool = False) -> None:
         if resumed:
-            earlier = await self.ports.records.find_open(self.channel_id)
+            try:
+                earlier = await self.ports.records.find_open(self.channel_id)
+            except Exception:
+                log.exception("call %s: could not look up its earlier record", self.channel_id)
+                earlier = None
             if earlier is not None:  # a previous controller began this call: one call, one record
                 self.record = earlier
                 self._earlier_path = list(earlier.path)
