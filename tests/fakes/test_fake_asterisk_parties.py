@@ -352,3 +352,71 @@ async def test_dtmf_sent_to_a_caller_and_applications_listing(fake_asterisk: Fak
         await ari.request("DELETE", f"/channels/{channel_id}", {"reason": "busy"})
         await ari.event("StasisEnd")
         fake_asterisk.assert_empty()
+
+
+@pytest.mark.fake_asterisk(time_factor=0.1)
+async def test_a_paused_recording_leaves_out_what_was_said_meanwhile(
+    fake_asterisk: FakeAsterisk, tmp_path: Path
+) -> None:
+    voice = _wav(tmp_path / "id-number.wav", 1.0)
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        call, channel_id = await _inbound(fake_asterisk, ari, [])
+        await ari.request("POST", f"/channels/{channel_id}/record", {"name": "redacted", "format": "wav"})
+        await ari.event("RecordingStarted")
+        assert await ari.request("POST", "/recordings/live/redacted/pause") == (204, None)
+        assert (await ari.request("GET", "/recordings/live/redacted"))[1]["state"] == "paused"
+        call.add_steps(Speak(voice))  # says the ID number while the recording is paused
+        await call.finished()
+        assert await ari.request("DELETE", "/recordings/live/redacted/pause") == (204, None)
+        assert await ari.request("POST", "/recordings/live/redacted/stop") == (204, None)
+        await ari.event("RecordingFinished")
+        rec = fake_asterisk.finished_recordings["redacted"]
+        rate, samples = _samples(fake_asterisk.stored_recordings["redacted"])
+        paused = sum(b - a for a, b in rec.paused)
+        assert paused >= 1.0
+        assert abs(len(samples) / rate - (rec.ended_at - rec.started_at - paused)) < 0.01
+        assert max(abs(s) for s in samples) == 0  # the voice fell entirely into the pause
+        await ari.request("DELETE", f"/channels/{channel_id}")
+
+
+async def test_subscriptions_device_states_endpoints_and_sounds(
+    fake_asterisk: FakeAsterisk, fake_asterisk_sounds: dict[str, Path]
+) -> None:
+    _wav(fake_asterisk_sounds["hotline"] / "welcome.wav", 0.5)
+    fake_asterisk.add_endpoint("PJSIP/agent1")
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        status, app = await ari.request(
+            "POST", "/applications/hotline/subscription", {"eventSource": "deviceState:Stasis:seat-101"}
+        )
+        assert (status, app["device_names"]) == (200, ["Stasis:seat-101"])
+        assert await ari.request("PUT", "/deviceStates/Stasis:seat-101", {"deviceState": "INUSE"}) == (
+            204,
+            None,
+        )
+        changed = await ari.event("DeviceStateChanged")
+        assert changed["device_state"] == {"name": "Stasis:seat-101", "state": "INUSE"}
+        assert await ari.request("GET", "/deviceStates") == (
+            200,
+            [{"name": "Stasis:seat-101", "state": "INUSE"}],
+        )
+        assert await ari.request("PUT", "/deviceStates/PJSIP:agent1", {"deviceState": "BUSY"}) == (
+            409,
+            {"message": "Uncontrolled device specified"},
+        )
+        with fake_asterisk.expect_violations():
+            status, _ = await ari.request("PUT", "/deviceStates/Stasis:seat-101", {"deviceState": "NAPPING"})
+            assert status == 400
+        assert await ari.request("DELETE", "/deviceStates/Stasis:seat-101") == (204, None)
+        status, endpoints = await ari.request("GET", "/endpoints")
+        assert sorted(f"{e['technology']}/{e['resource']}" for e in endpoints) == [
+            "PJSIP/agent1",
+            "PJSIP/anonymous",
+        ]
+        assert await ari.request("GET", "/endpoints/PJSIP/agent404") == (
+            404,
+            {"message": "Endpoint not found"},
+        )
+        status, sounds = await ari.request("GET", "/sounds")
+        assert {"id": "hotline/welcome", "formats": [{"language": "en", "format": "wav"}]} in sounds

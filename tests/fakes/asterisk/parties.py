@@ -168,11 +168,27 @@ class Call:
             await asyncio.wait_for(asyncio.shield(self.task), timeout)
 
     def start(self) -> None:
-        self.task = asyncio.get_running_loop().create_task(self._run(), name=f"party {self.channel.name}")
+        self.task = asyncio.get_running_loop().create_task(
+            self._run(list(self.script)), name=f"party {self.channel.name}"
+        )
 
-    async def _run(self) -> None:
+    def add_steps(self, *steps: Step) -> None:
+        """More for the party to do, after what its script still has to do (e.g. speak now)."""
+        previous = self.task
+        self.script.extend(steps)
+
+        async def after_previous() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            await self._run(list(steps))
+
+        self.task = asyncio.get_running_loop().create_task(
+            after_previous(), name=f"party {self.channel.name}"
+        )
+
+    async def _run(self, steps: list[Step]) -> None:
         try:
-            for step in self.script:
+            for step in steps:
                 if not self.channel.alive:
                     return
                 await self._step(step)
