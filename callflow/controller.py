@@ -100,6 +100,7 @@ class Controller:
         self.stats = ControllerStats()
         self.events = EventStream(client, [app], self._on_event, self.reconcile, backoff=backoff)
         self._finished_waiters: dict[str, asyncio.Future[CallSession]] = {}
+        self._background: set[asyncio.Task[Any]] = set()
         self.recent: OrderedDict[str, CallSession] = OrderedDict()
         """The last `keep_recent` finished sessions, newest last (for tests and `hotline call test`)."""
         self.keep_recent = 1000
@@ -115,9 +116,17 @@ class Controller:
         try:
             await self.events.run()
         finally:
+            for task in list(self._background):
+                task.cancel()
             for worker in list(self.workers.values()):
                 worker.task.cancel()
             await asyncio.gather(*(w.task for w in list(self.workers.values())), return_exceptions=True)
+
+    def background(self, coro: Any, name: str) -> None:
+        """Run a helper task (e.g. a calendar refresh) for as long as the controller runs."""
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     @property
     def state(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,9 @@ from ivr.domain.navigation import (
     Event as NavigationEvent,
 )
 from ivr.domain.ports import OpenHours
+
+OPEN_HOURS = web.AppKey("ivr_open_hours", OpenHours)
+"""Override of the office hours (tests); by default the working-day calendar with the database's overrides."""
 
 log = logging.getLogger(__name__)
 
@@ -412,6 +416,29 @@ def setup(app: web.Application) -> None:
     register_call_plugin(app, _install_navigation)
 
 
+class CalendarOpenHours:
+    """Office hours from the working-day calendar, with the database's local overrides and imported
+    years (调休, ad-hoc closures) reloaded every `refresh_s` seconds; the greeting decision stays sync."""
+
+    def __init__(self, calendar: OpenHours, refresh_s: float = 300.0) -> None:
+        self.calendar = calendar
+        self.refresh_s = refresh_s
+
+    def is_open(self, at: datetime) -> bool:
+        return self.calendar.is_open(at)
+
+    async def keep_fresh(self, sessions: Any, hours: Any) -> None:
+        from ticketing.adapters.calendar_store import CalendarStore
+
+        store = CalendarStore(sessions)
+        while True:
+            try:
+                self.calendar = await store.load_calendar(hours)
+            except Exception as exc:  # tables not migrated yet, database down: keep the last calendar
+                log.warning("office hours: calendar overrides not loaded (%s)", exc)
+            await asyncio.sleep(self.refresh_s)
+
+
 class MenuUnavailable(Exception):
     """The menu could not be loaded at start-up; calls go straight back to the dialplan."""
 
@@ -439,11 +466,18 @@ def _navigation_from_settings(app: web.Application, controller: Controller) -> S
 
     settings = app[SETTINGS]
     menu = load_menu(settings.menu_path)
-    calendar = WorkingCalendar(OfficeHours.parse(settings.office_hours, settings.timezone))
+    hours = OfficeHours.parse(settings.office_hours, settings.timezone)
+    open_hours: OpenHours
+    if OPEN_HOURS in app:
+        open_hours = app[OPEN_HOURS]
+    else:
+        calendar = CalendarOpenHours(WorkingCalendar(hours))
+        controller.background(calendar.keep_fresh(app[SESSIONS], hours), "calendar-refresh")
+        open_hours = calendar
     ports = NavigationPorts(
         client=controller.client,
         menu=menu,
-        open_hours=calendar,
+        open_hours=open_hours,
         records=SqlCallRecordStore(app[SESSIONS]),
         seat=DialplanSeatHandoff(controller.client, settings.seat_context, settings.seat_extension),
         clock=controller.clock,
