@@ -45,7 +45,7 @@ class IndexedTranscript:
         offset = 0
         for turn in turns:
             # Pauses split words ("用地 审批"); cues are matched as if the speaker had not paused.
-            joined_turn = _PAUSE.sub("", turn.text)
+            joined_turn = _PAUSE.sub("", turn.text).replace("\n", " ")
             self.starts.append(offset)
             pieces.append(joined_turn)
             offset += len(joined_turn) + 1
@@ -62,6 +62,20 @@ class IndexedTranscript:
     def agent_text(self) -> str:
         return " ".join(t.text for t in self.turns if t.speaker == "agent")
 
+    def corrected_texts(self, vocabulary: list[str]) -> list[str]:
+        """Each turn's text with homophones of known terms spelled as the terms (审皮 → 审批), longest first."""
+        chars = list(self.text.text)
+        taken = [False] * len(chars)
+        for term in vocabulary:
+            for _, start in self.hits(term):
+                end = start + len(term)
+                if any(taken[start:end]):
+                    continue
+                chars[start:end] = term
+                for k in range(start, end):
+                    taken[k] = True
+        return "".join(chars).split("\n")
+
     def hits(self, word: str) -> list[tuple[int, int]]:
         """(turn index, offset in the joined text) of every occurrence of `word`."""
         found = self._hits.get(word)
@@ -69,6 +83,16 @@ class IndexedTranscript:
             found = [(bisect_right(self.starts, pos) - 1, pos) for pos in self.text.find(word)]
             self._hits[word] = found
         return found
+
+    def followed_by(self, word: str, continuations: tuple[str, ...]) -> list[tuple[int, str | None]]:
+        """(turn index, what came right after `word`, if one of `continuations`) for each occurrence."""
+        out: list[tuple[int, str | None]] = []
+        text = self.text.text
+        for index, pos in self.hits(word):
+            after = pos + len(word)
+            follow = next((c for c in continuations if text.startswith(c, after)), None)
+            out.append((index, follow))
+        return out
 
     def _factor(self, index: int, caller: bool, agent: bool, caller_weight: float, agent_weight: float,
                 first_turn_weight: float) -> float:

@@ -95,8 +95,10 @@ class DraftExtractor:
         department = None if answered else routing.unit
         enterprise = self.enterprises.find(turns)
         enterprise_name = enterprise.name if enterprise else None
-        caller_text = self.keywords.correct(ix.caller_text())
-        text = caller_text + " " + self.keywords.correct(ix.agent_text())
+        corrected = ix.corrected_texts(self.keywords.vocabulary)
+        caller_text = " ".join(t for t, turn in zip(corrected, turns, strict=True) if turn.by_caller)
+        agent_text = " ".join(t for t, turn in zip(corrected, turns, strict=True) if turn.speaker == "agent")
+        text = caller_text + " " + agent_text
         keywords = self.keywords.keywords(
             text,
             preferred=[w for w in routing.words if w in self._topics][:2] if routing.unit != township else [],

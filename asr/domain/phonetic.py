@@ -75,6 +75,8 @@ class PhoneticText:
         candidates: set[int] = set()
         for sound in sounds[0]:
             candidates.update(self._starts.get(sound, ()))
+        if not candidates:
+            return []
         exact = set(_exact(self.text, term))
         hits = []
         n = len(term)

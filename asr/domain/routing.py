@@ -46,11 +46,7 @@ def suggest_unit(ix: IndexedTranscript, rules: UnitRules, township: str | None) 
     scores: dict[str, CueScore] = {}
     for unit, table in rules.keywords.items():
         score = ix.score(table, caller=True, agent=True, agent_weight=rules.agent_weight, max_hits_per_turn=2)
-        alias_table = {alias: rules.alias_weight for alias in rules.aliases.get(unit, ())}
-        for alias in rules.aliases.get(unit, ()):
-            # "市场监管罚了我们", "交通局那边说…": the unit acted in the matter, not a caller's guess.
-            alias_table.update({alias + cue: rules.counterpart_weight for cue in rules.counterpart_cues})
-        ix.score(alias_table, caller=True, agent=False, into=score)
+        _score_caller_aliases(ix, rules, rules.aliases.get(unit, ()), score)
         # The agent knows the units: "我们转人社部门" is a decision, not a guess.
         agent_aliases = {alias: rules.agent_alias_weight for alias in rules.aliases.get(unit, ())}
         ix.score(agent_aliases, caller=False, agent=True, into=score)
@@ -73,3 +69,22 @@ def suggest_unit(ix: IndexedTranscript, rules: UnitRules, township: str | None) 
     reason = f"{local_words}“{'、'.join(words)}”指向{unit}"
     runners = [(name, round(s.score, 2)) for name, s in ranked[1:4] if s.score > 0]
     return Routing(unit, confidence, words, reason, runners)
+
+
+def _score_caller_aliases(ix: IndexedTranscript, rules: UnitRules, aliases: tuple[str, ...], into: CueScore) -> None:
+    """A unit the caller names counts little ("是不是归经信局管"), unless it acted in the matter
+    ("市场监管罚了我们", "交通局那边说…"): then it counts like a strong keyword."""
+    for alias in sorted(aliases, key=len, reverse=True):
+        seen_turns: set[int] = set()
+        for index, continuation in ix.followed_by(alias, _longest_first(rules.counterpart_cues)):
+            if index in seen_turns or ix.turns[index].speaker == "agent":
+                continue
+            seen_turns.add(index)
+            if continuation is None:
+                into.add(alias, rules.alias_weight)
+            else:
+                into.add(alias + continuation, rules.counterpart_weight)
+
+
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(words, key=len, reverse=True))
