@@ -166,6 +166,7 @@ class FakeAsterisk:
         self.playbacks: dict[str, Playback] = {}
         self.live_recordings: dict[str, LiveRecording] = {}
         self.finished_recordings: dict[str, LiveRecording] = {}  # by name, with call-flow start/end times
+        self._heard_by_playback: dict[str, list[Heard]] = {}
         self.endpoints: dict[str, Endpoint] = {}
         self.apps: dict[str, Application] = {}
         self.global_vars: dict[str, str] = {}
@@ -839,18 +840,16 @@ class FakeAsterisk:
     def mark_heard(self, target_uri: str, pb: Playback) -> None:
         now = self.clock.monotonic()
         for channel in self.target_channels(target_uri):
-            channel.heard.append(Heard(pb.media[pb.index], pb.id, now))
+            self.add_heard(channel, Heard(pb.media[pb.index], pb.id, now))
         self.notify()
 
+    def add_heard(self, channel: Channel, heard: Heard) -> None:
+        channel.heard.append(heard)
+        self._heard_by_playback.setdefault(heard.playback_id, []).append(heard)
+
     def mark_finished(self, pb: Playback) -> None:
-        for channel in list(self.channels.values()):
-            for h in channel.heard:
-                if h.playback_id == pb.id:
-                    h.finished = True
-        for call in self.calls:
-            for h in call.channel.heard:
-                if h.playback_id == pb.id:
-                    h.finished = True
+        for heard in self._heard_by_playback.pop(pb.id, []):
+            heard.finished = True
         self.notify()
 
     def target_channels(self, target_uri: str) -> list[Channel]:

@@ -153,7 +153,7 @@ def started_bridge_media(fake: FakeAsterisk, bridge: Bridge, channel: Channel) -
     """A channel entering a bridge hears what is already playing on it."""
     for pb in fake.playbacks.values():
         if pb.target_uri == f"bridge:{bridge.id}" and pb.state == "playing":
-            channel.heard.append(Heard(pb.media[pb.index], pb.id, fake.clock.monotonic()))
+            fake.add_heard(channel, Heard(pb.media[pb.index], pb.id, fake.clock.monotonic()))
 
 
 # --------------------------------------------------------------------------- recordings

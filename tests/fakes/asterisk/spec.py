@@ -258,8 +258,15 @@ class EventValidator:
 
     def __init__(self, spec: AriSpec) -> None:
         self.models = spec.models
+        self._props: dict[str, dict[str, dict[str, Any]]] = {}
 
     def _properties(self, model_id: str) -> dict[str, dict[str, Any]]:
+        cached = self._props.get(model_id)
+        if cached is None:
+            cached = self._props[model_id] = self._collect(model_id)
+        return cached
+
+    def _collect(self, model_id: str) -> dict[str, dict[str, Any]]:
         props: dict[str, dict[str, Any]] = {}
         # Events inherit Event's and Message's properties (Swagger 1.1 subTypes).
         for parent_id, parent in self.models.items():
