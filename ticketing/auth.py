@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -36,12 +37,28 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
+# Recently resolved tokens (digest → actor, expiry): the list API is called often, and a user's role
+# or unit changes rarely; a change (or a deactivation) applies within CACHE_SECONDS.
+CACHE_SECONDS = 10.0
+_resolved: dict[str, tuple[Actor, float]] = {}
+
+
 async def actor_for_token(sessions: async_sessionmaker[AsyncSession], token: str) -> Actor:
+    digest = hash_token(token)
+    cached = _resolved.get(digest)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
     async with sessions() as session:
-        user = await repository.user_by_token_hash(session, hash_token(token))
+        user = await repository.user_by_token_hash(session, digest)
     if user is None:
+        _resolved.pop(digest, None)
         raise Unauthenticated("令牌无效或账号已停用 (invalid token or inactive user)")
-    return Actor(id=user.id, name=user.name, role=Role(user.role), unit_id=user.unit_id)
+    actor = Actor(id=user.id, name=user.name, role=Role(user.role), unit_id=user.unit_id)
+    if len(_resolved) > 10_000:
+        _resolved.clear()
+    _resolved[digest] = (actor, now + CACHE_SECONDS)
+    return actor
 
 
 async def authenticate(sessions: async_sessionmaker[AsyncSession], authorization: str | None) -> Actor:

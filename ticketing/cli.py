@@ -105,7 +105,8 @@ async def _workorder_list(args: argparse.Namespace) -> int:
         state = wo.State(row.state).label_zh
         unit = names.get(row.unit_id, "-") if row.unit_id else "-"
         print(f"{row.number}  {state:<6} {row.order_class or '-':<12} 期限 {due}  {unit}  {row.title}")
-    print(f"共 {page.total} 条，显示 {len(page.items)} 条 (total {page.total}, shown {len(page.items)})")
+    total = f"{page.total}{'' if page.total_exact else '+'}"
+    print(f"共 {total} 条，显示 {len(page.items)} 条 (total {total}, shown {len(page.items)})")
     return 0
 
 

@@ -418,6 +418,10 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "items": {"type": "array", "items": _ref("WorkOrder")},
             "total": {"type": "integer"},
+            "total_exact": {
+                "type": "boolean",
+                "description": "false when a text search (q) has more matches than counted (total is then 1000+)",
+            },
             "limit": {"type": "integer"},
             "offset": {"type": "integer"},
             "next_offset": {"type": "integer", "nullable": True},

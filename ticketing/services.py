@@ -89,6 +89,12 @@ class Page:
     total: int
     limit: int
     offset: int
+    total_exact: bool = True
+
+    @property
+    def next_offset(self) -> int | None:
+        end = self.offset + len(self.items)
+        return end if end < self.total or not self.total_exact else None
 
 
 class WorkOrderService:
@@ -379,8 +385,8 @@ class WorkOrderService:
         if actor.role.is_unit_staff and filters.unit_id not in (None, actor.unit_id):
             return Page([], 0, filters.limit, filters.offset)
         async with self._sessions() as session:
-            rows, total = await repository.search(session, filters, actor)
-        return Page(rows, total, filters.limit, filters.offset)
+            rows, total, exact = await repository.search(session, filters, actor)
+        return Page(rows, total, filters.limit, filters.offset, exact)
 
     def now(self) -> datetime:
         return self._now()
@@ -389,12 +395,22 @@ class WorkOrderService:
 class Directory:
     """Units (承办单位) and users (账号): the admin side used by the CLI and the API."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], cache_seconds: float = 30.0) -> None:
         self._sessions = sessions
+        self._cache_seconds = cache_seconds
+        self._cached: dict[bool, tuple[list[UnitRow], float]] = {}
 
     async def units(self, include_inactive: bool = False) -> list[UnitRow]:
+        """The units, kept for `cache_seconds` (the list API shows names on every call; units change
+        rarely, and edits made by another process show within that time)."""
+        cached = self._cached.get(include_inactive)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         async with self._sessions() as session:
-            return await repository.list_units(session, include_inactive)
+            units = await repository.list_units(session, include_inactive)
+        self._cached[include_inactive] = (units, now + self._cache_seconds)
+        return units
 
     async def unit(self, ref: int | str) -> UnitRow:
         async with self._sessions() as session:
@@ -426,6 +442,7 @@ class Directory:
                 session.add(row)
         except IntegrityError as exc:
             raise InvalidInput("code", f"单位代码或名称已存在: {code} / {name} (unit exists)") from exc
+        self._cached.clear()
         return row
 
     async def add_user(

@@ -408,14 +408,14 @@ async def search(request: web.Request) -> web.Response:
     codes = {u.code: uid for uid, u in view.units.items()} | {u.name: uid for uid, u in view.units.items()}
     filters = _filters(request, codes, view.now)
     page = await request.app[WORKORDERS].search(actor, filters)
-    more = page.offset + len(page.items) < page.total
     return web.json_response(
         {
             "items": [view.order(r) for r in page.items],
             "total": page.total,
+            "total_exact": page.total_exact,
             "limit": page.limit,
             "offset": page.offset,
-            "next_offset": page.offset + len(page.items) if more else None,
+            "next_offset": page.next_offset,
         },
         dumps=_dumps,
     )

@@ -101,6 +101,9 @@ class WorkOrderRow(Base):
     __table_args__ = (
         Index("ix_work_orders_unit_state", "unit_id", "state"),
         Index("ix_work_orders_state_due", "state", "due"),
+        # the list API: a unit's orders newest first, and filters by class and service (migration t0004)
+        Index("ix_work_orders_unit_received", "unit_id", "received_at"),
+        Index("ix_work_orders_class_service", "order_class", "service", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -276,20 +276,33 @@ def _filtered(stmt: Select[Any], filters: SearchFilters, actor: Actor) -> Select
     return stmt
 
 
+# A text search scans the table; counting every match of a common word would cost more than the page
+# itself, so such totals stop at this many (the answer says `total_exact: false`, shown as "1000+").
+TEXT_COUNT_CAP = 1000
+
+
 async def search(
     session: AsyncSession, filters: SearchFilters, actor: Actor
-) -> tuple[list[WorkOrderRow], int]:
-    """One page of matching work orders, newest receipt first, and the total count."""
-    total = (
-        await session.execute(_filtered(select(func.count(WorkOrderRow.id)), filters, actor))
-    ).scalar_one()
+) -> tuple[list[WorkOrderRow], int, bool]:
+    """One page of matching work orders, newest receipt first, the total count and whether it is exact
+    (always, except a text search with more matches than `TEXT_COUNT_CAP` or the page's end)."""
+    exact = True
+    if filters.text:
+        cap = max(TEXT_COUNT_CAP, filters.offset + filters.limit)
+        matches = _filtered(select(WorkOrderRow.id), filters, actor).limit(cap + 1).subquery()
+        total = int((await session.execute(select(func.count()).select_from(matches))).scalar_one())
+        if total > cap:
+            total, exact = cap, False
+    else:
+        count = _filtered(select(func.count()).select_from(WorkOrderRow), filters, actor)
+        total = int((await session.execute(count)).scalar_one())
     stmt = (
         _filtered(select(WorkOrderRow), filters, actor)
         .order_by(WorkOrderRow.received_at.desc(), WorkOrderRow.id.desc())
         .limit(filters.limit)
         .offset(filters.offset)
     )
-    return list((await session.scalars(stmt)).all()), int(total)
+    return list((await session.scalars(stmt)).all()), total, exact
 
 
 # --- units and users --------------------------------------------------------------------------------

@@ -118,3 +118,29 @@ async def test_pages_cover_every_row_once_with_a_total(workorder_api: WorkOrderA
     assert status == 400 and body["field"] == "limit"
     status, body = await api.call("GET", "/workorders", "agent", state="lost")
     assert status == 400 and body["field"] == "state"
+
+
+async def test_a_text_search_with_many_matches_counts_up_to_a_cap_and_says_so(
+    workorder_api: WorkOrderApi, monkeypatch
+) -> None:
+    from ticketing.adapters import repository
+
+    monkeypatch.setattr(repository, "TEXT_COUNT_CAP", 4)
+    api = workorder_api
+    for i in range(7):
+        api.clock.set(at(9, 29, 9, i))
+        await api.draft(title=f"消防验收{i}")
+    await api.draft(title="用电报装")
+    first = await api.ok("GET", "/workorders", "agent", q="消防", limit=2)
+    assert first["total"] == 4 and first["total_exact"] is False and first["next_offset"] == 2
+    seen = numbers(first)
+    offset = first["next_offset"]
+    while offset is not None:
+        page = await api.ok("GET", "/workorders", "agent", q="消防", limit=2, offset=offset)
+        seen += numbers(page)
+        offset = page["next_offset"]
+    assert len(seen) == 7 == len(set(seen))
+    exact = await api.ok("GET", "/workorders", "agent", q="用电")
+    assert exact["total"] == 1 and exact["total_exact"] is True and exact["next_offset"] is None
+    plain = await api.ok("GET", "/workorders", "agent", limit=2)
+    assert plain["total"] == 8 and plain["total_exact"] is True
