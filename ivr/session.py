@@ -423,6 +423,8 @@ class CalendarOpenHours:
     def __init__(self, calendar: OpenHours, refresh_s: float = 300.0) -> None:
         self.calendar = calendar
         self.refresh_s = refresh_s
+        self.refreshed = asyncio.Event()
+        """Set after each successful load from the database."""
 
     def is_open(self, at: datetime) -> bool:
         return self.calendar.is_open(at)
@@ -434,6 +436,7 @@ class CalendarOpenHours:
         while True:
             try:
                 self.calendar = await store.load_calendar(hours)
+                self.refreshed.set()
             except Exception as exc:  # tables not migrated yet, database down: keep the last calendar
                 log.warning("office hours: calendar overrides not loaded (%s)", exc)
             await asyncio.sleep(self.refresh_s)
