@@ -331,6 +331,9 @@ async def test_refused_websockets_and_a_restart(fake_asterisk: FakeAsterisk) -> 
         assert await ari.request("GET", f"/channels/{channel_id}") == (404, {"message": "Channel not found"})
         assert await ari.request("GET", "/bridges") == (200, [])
         assert ari.types(after=seen) == []  # nothing about the restart, nothing replayed
+        after_restart = await fake_asterisk.place_call(script=[])
+        assert after_restart.id != channel_id  # a new epoch: ids are never reused
+        await ari.request("DELETE", f"/channels/{after_restart.id}")
 
 
 async def test_dtmf_sent_to_a_caller_and_applications_listing(fake_asterisk: FakeAsterisk) -> None:

@@ -419,7 +419,7 @@ class FakeAsterisk:
         await self._drop_everything()
         await self.drop_websockets()
         self.apps.clear()
-        self.ids = Ids()
+        self.ids = Ids(after=self.ids.epoch)
         self.started_at = ari_timestamp()
         self.notify()
 

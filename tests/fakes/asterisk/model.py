@@ -41,8 +41,9 @@ class ChannelGone(Exception):
 class Ids:
     """Channel unique ids (`1796032829.12`) and name sequence numbers, as Asterisk hands them out."""
 
-    def __init__(self) -> None:
-        self.epoch = int(time.time())
+    def __init__(self, after: int = 0) -> None:
+        # A restarted Asterisk starts a new epoch: its ids never repeat the old ones.
+        self.epoch = max(int(time.time()), after + 1)
         self._unique = itertools.count()
         self._names: dict[str, itertools.count[int]] = {}
 
