@@ -107,6 +107,9 @@ class EventStream:
                 except (aiohttp.ClientError, AriError, OSError, TimeoutError) as exc:
                     self.state.last_error = f"{type(exc).__name__}: {exc}"
                     log.warning("ARI event socket: %s", self.state.last_error)
+                except Exception as exc:  # a bug in reconcile must not end the controller: log, reconnect
+                    self.state.last_error = f"{type(exc).__name__}: {exc}"
+                    log.exception("ARI event socket: unexpected failure; reconnecting")
                 self.connected.clear()
                 self.disconnected.set()
                 self.state.change("reconnecting")
@@ -143,7 +146,10 @@ class EventStream:
                         log.error("ARI sent a message that is not JSON: %.200s", msg.data)
                         continue
                     if isinstance(event, dict):
-                        self.handler(event)
+                        try:
+                            self.handler(event)
+                        except Exception:  # one odd event must not stop the stream for every call
+                            log.exception("ARI event handler failed on %.300s", msg.data)
                 elif msg.type in (aiohttp.WSMsgType.ERROR, aiohttp.WSMsgType.CLOSED):
                     break
             self._ws = None
