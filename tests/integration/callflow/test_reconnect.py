@@ -89,3 +89,22 @@ async def test_reconcile_cleans_up_bridges_and_snoops_nobody_owns(hotline: Hotli
     await fake.remote_hangup(call.channel)
     await hotline.record_of(call)
     await fake.wait_empty()
+
+
+async def test_after_an_asterisk_restart_lost_calls_are_closed_and_new_calls_are_served(hotline: Hotline) -> None:
+    fake = hotline.fake
+    lost = await hotline.call([WaitUntilHungUp()])
+    await fake.wait_until(lambda: "sound:hotline/greeting" in lost.heard, 5)
+    await fake.restart()  # every channel vanishes without an event
+    record = await hotline.record_of(lost)
+    assert record.closed and record.disposition == "abandoned-in-menu"
+
+    await fake.wait_for_app("hotline")
+    fresh = await hotline.call(
+        [WaitForPlayback("sound:hotline/greeting"), Press("1"), WaitForPlayback("sound:hotline/business_menu"),
+         Press("5"), WaitUntilHungUp()]
+    )
+    await hotline.left_menu(fresh)
+    assert fresh.channel.variables["HOTLINE_SERVICE"] == "suggestion"
+    await hotline.hang_up(fresh)
+    await hotline.record_of(fresh)
