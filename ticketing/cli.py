@@ -62,6 +62,26 @@ async def _unit_add(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _unit_set(args: argparse.Namespace) -> int:
+    async with _directory(Settings.from_env()) as directory:
+        try:
+            unit = await directory.update_unit(
+                args.unit,
+                name=args.name,
+                short_name=args.short_name,
+                kind=args.kind,
+                active=args.active,
+                dingtalk_webhook=args.dingtalk_webhook,
+                dingtalk_secret=args.dingtalk_secret,
+            )
+        except TicketingError as exc:
+            return _fail(exc)
+    robot = "已配置钉钉机器人" if unit.dingtalk_webhook else "未配置钉钉机器人"
+    state = "启用" if unit.active else "停用"
+    print(f"已更新承办单位 (unit updated): {unit.id} {unit.code} {unit.name}，{state}，{robot}")
+    return 0
+
+
 async def _user_add(args: argparse.Namespace) -> int:
     async with _directory(Settings.from_env()) as directory:
         try:
@@ -124,6 +144,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--dingtalk-webhook", help="DingTalk group robot webhook URL (浙政钉)")
     add.add_argument("--dingtalk-secret", help="DingTalk robot signing secret")
     add.set_defaults(func=_unit_add)
+    upd = unit_sub.add_parser("set", help="change a unit (name, kind, DingTalk robot, active)")
+    upd.add_argument("unit", help="unit id, code or name")
+    upd.add_argument("--name")
+    upd.add_argument("--short-name")
+    upd.add_argument("--kind", choices=["department", "township", "street"])
+    upd.add_argument("--dingtalk-webhook", help='DingTalk robot webhook URL ("" removes it)')
+    upd.add_argument("--dingtalk-secret", help='DingTalk robot signing secret ("" removes it)')
+    active = upd.add_mutually_exclusive_group()
+    active.add_argument(
+        "--active", dest="active", action="store_true", default=None, help="accept work orders"
+    )
+    active.add_argument("--inactive", dest="active", action="store_false", help="no longer dispatchable")
+    upd.set_defaults(func=_unit_set)
 
     user = sub.add_parser("user", help="users and API tokens")
     user_sub = user.add_subparsers(dest="user_command", required=True)

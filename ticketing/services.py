@@ -445,6 +445,40 @@ class Directory:
         self._cached.clear()
         return row
 
+    async def update_unit(
+        self,
+        ref: int | str,
+        *,
+        name: str | None = None,
+        short_name: str | None = None,
+        kind: str | None = None,
+        active: bool | None = None,
+        dingtalk_webhook: str | None = None,
+        dingtalk_secret: str | None = None,
+    ) -> UnitRow:
+        """Change a unit; an empty string clears the DingTalk webhook or secret."""
+        if kind is not None and kind not in ("department", "township", "street"):
+            raise InvalidInput("kind", "单位类型须为 department/township/street (unknown unit kind)")
+        try:
+            async with self._sessions.begin() as session:
+                unit = await repository.find_unit(session, ref)
+                if name is not None:
+                    unit.name = name
+                if short_name is not None:
+                    unit.short_name = short_name or None
+                if kind is not None:
+                    unit.kind = kind
+                if active is not None:
+                    unit.active = active
+                if dingtalk_webhook is not None:
+                    unit.dingtalk_webhook = dingtalk_webhook or None
+                if dingtalk_secret is not None:
+                    unit.dingtalk_secret = dingtalk_secret or None
+        except IntegrityError as exc:
+            raise InvalidInput("name", f"单位名称已存在: {name} (unit name exists)") from exc
+        self._cached.clear()
+        return unit
+
     async def add_user(
         self, login: str, name: str, role: Role, unit: int | str | None = None
     ) -> tuple[UserRow, str]:

@@ -12,7 +12,7 @@ from ticketing.auth import actor_for_token, hash_token
 from ticketing.domain.calendar import OfficeHours, WorkingCalendar
 from ticketing.domain.roles import Actor, Role
 from ticketing.domain.workorder import Details
-from ticketing.services import WorkOrderService, fixed_calendar
+from ticketing.services import Directory, WorkOrderService, fixed_calendar
 
 
 @pytest.fixture
@@ -89,3 +89,34 @@ def test_workorder_list_prints_orders_and_a_total(cli_env: str, capsys) -> None:
     assert number in out and "草稿" in out and "厂区道路积水" in out and "共 1 条" in out
     assert main(["workorder", "list", "--state", "dispatched"]) == 0
     assert "共 0 条" in capsys.readouterr().out
+
+
+def test_an_admin_configures_the_dingtalk_robot_of_a_seeded_unit_and_can_retire_a_unit(
+    cli_env: str, capsys
+) -> None:
+    webhook = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    assert (
+        main(
+            ["unit", "set", "县住房和城乡建设局", "--dingtalk-webhook", webhook, "--dingtalk-secret", "SECx"]
+        )
+        == 0
+    )
+    assert "已配置钉钉机器人" in capsys.readouterr().out
+    assert main(["unit", "set", "hdz", "--inactive"]) == 0
+    assert "停用" in capsys.readouterr().out
+
+    async def units() -> dict[str, tuple[str | None, bool]]:
+        engine = make_engine(cli_env)
+        try:
+            rows = await Directory(make_sessionmaker(engine)).units(include_inactive=True)
+        finally:
+            await engine.dispose()
+        return {u.code: (u.dingtalk_webhook, u.active) for u in rows}
+
+    state = asyncio.run(units())
+    assert state["zjj"] == (webhook, True) and state["hdz"] == (None, False)
+    assert main(["unit", "list"]) == 0
+    assert "荷地镇" not in capsys.readouterr().out  # inactive units are hidden unless --all
+    assert main(["unit", "set", "zjj", "--dingtalk-webhook", ""]) == 0
+    assert "未配置钉钉机器人" in capsys.readouterr().out
+    assert main(["unit", "set", "no-such-unit", "--active"]) == 1
