@@ -54,7 +54,7 @@ def answered_on_line(ix: IndexedTranscript, rules: ClassRules, phone_taken: bool
 
     Returns the verdict and the words that show the matter was handed on.
     """
-    handed_on = ix.mentions(rules.transfer_cues, caller=False, agent=True)
+    handed_on = ix.mentions(rules.transfer_cues, caller=False, agent=True, by_sound=False)
     words = handed_on + (["联系电话"] if phone_taken else [])
     return not words, words
 
@@ -63,9 +63,16 @@ def call_class(ix: IndexedTranscript, rules: ClassRules, answered: bool) -> Verd
     scores: dict[str, CueScore] = {}
     for name in CLASSES:
         score = ix.score(
-            rules.class_caller.get(name, {}), caller=True, first_turn_weight=rules.first_turn_weight
+            rules.class_caller.get(name, {}), caller=True, first_turn_weight=rules.first_turn_weight, by_sound=False
         )
-        ix.score(rules.class_agent.get(name, {}), caller=False, agent=True, agent_weight=rules.agent_weight, into=score)
+        ix.score(
+            rules.class_agent.get(name, {}),
+            caller=False,
+            agent=True,
+            agent_weight=rules.agent_weight,
+            by_sound=False,
+            into=score,
+        )
         scores[name] = score
     allowed = [c for c in CLASSES if not (answered and c == COMPLAINT)]
     best = max(allowed, key=lambda c: (scores[c].score, c == CONSULTATION))
@@ -76,12 +83,12 @@ def service(ix: IndexedTranscript, rules: ClassRules, klass: str) -> Verdict:
     if klass == SUGGESTION:
         return Verdict(SUGGESTION_SERVICE, [], {})
     if klass == COMPLAINT:
-        coordination = ix.score(rules.coordination_cues, caller=True, agent=True, agent_weight=1.0)
+        coordination = ix.score(rules.coordination_cues, caller=True, agent=True, agent_weight=1.0, by_sound=False)
         if coordination.score >= 3:
             return Verdict(COORDINATION, coordination.top_words(), {COORDINATION: coordination.score})
         return Verdict(COMPLAINT_SERVICE, [], {COORDINATION: coordination.score})
     scores = {
-        name: ix.score(table, caller=True, first_turn_weight=rules.first_turn_weight)
+        name: ix.score(table, caller=True, first_turn_weight=rules.first_turn_weight, by_sound=False)
         for name, table in rules.service_cues.items()
     }
     policy, matter = scores[POLICY_QUERY], scores[MATTER_CONSULTATION]

@@ -51,7 +51,7 @@ class IndexedTranscript:
             offset += len(joined_turn) + 1
         joined = "\n".join(pieces)
         self.text = PhoneticText(joined) if is_common_word is None else PhoneticText(joined, is_common_word)
-        self._hits: dict[str, list[tuple[int, int]]] = {}
+        self._hits: dict[tuple[str, bool], list[tuple[int, int]]] = {}
         # Where the caller says why they called: their first turn with some substance (not just "喂 你好").
         substantive = [i for i, t in enumerate(turns) if t.by_caller and len(_HAN.findall(t.text)) >= 6]
         self.first_caller_turn = substantive[0] if substantive else -1
@@ -76,12 +76,13 @@ class IndexedTranscript:
                     taken[k] = True
         return "".join(chars).split("\n")
 
-    def hits(self, word: str) -> list[tuple[int, int]]:
+    def hits(self, word: str, by_sound: bool = True) -> list[tuple[int, int]]:
         """(turn index, offset in the joined text) of every occurrence of `word`."""
-        found = self._hits.get(word)
+        key = (word, by_sound)
+        found = self._hits.get(key)
         if found is None:
-            found = [(bisect_right(self.starts, pos) - 1, pos) for pos in self.text.find(word)]
-            self._hits[word] = found
+            found = [(bisect_right(self.starts, pos) - 1, pos) for pos in self.text.find(word, by_sound)]
+            self._hits[key] = found
         return found
 
     def followed_by(self, word: str, continuations: tuple[str, ...]) -> list[tuple[int, str | None]]:
@@ -116,9 +117,13 @@ class IndexedTranscript:
         agent_weight: float = 1.0,
         first_turn_weight: float = 1.0,
         max_hits_per_turn: int = 1,
+        by_sound: bool = True,
         into: CueScore | None = None,
     ) -> CueScore:
         """Add each cue's weight for every turn it occurs in (counted at most `max_hits_per_turn` a turn).
+
+        `by_sound=False` for everyday intent words (建议, 投诉, 想问一下): recognisers rarely get those
+        wrong, while their homophones are common ("想建一个" is not 建议).
 
         Overlapping cues in one place count once, for the longest ("拖欠工资" does not also score "工资").
         """
@@ -126,7 +131,7 @@ class IndexedTranscript:
         covered: set[int] = set()
         for word, weight in sorted(table.items(), key=lambda kv: -len(kv[0])):
             per_turn: dict[int, int] = {}
-            for index, pos in self.hits(word):
+            for index, pos in self.hits(word, by_sound):
                 span = range(pos, pos + len(word))
                 if any(k in covered for k in span):
                     continue
@@ -140,11 +145,13 @@ class IndexedTranscript:
                 result.add(word, points)
         return result
 
-    def mentions(self, words: list[str] | tuple[str, ...], *, caller: bool = True, agent: bool = True) -> list[str]:
-        """Which of `words` occur (by sound or spelling) in the chosen speakers' turns."""
+    def mentions(
+        self, words: list[str] | tuple[str, ...], *, caller: bool = True, agent: bool = True, by_sound: bool = True
+    ) -> list[str]:
+        """Which of `words` occur (by sound, or by spelling only) in the chosen speakers' turns."""
         found: list[str] = []
         for word in words:
-            for index, _ in self.hits(word):
+            for index, _ in self.hits(word, by_sound):
                 speaker = self.turns[index].speaker
                 if (speaker != "caller" and agent) or (speaker != "agent" and caller):
                     found.append(word)

@@ -79,8 +79,8 @@ class EnterpriseFinder:
                     score = base
                     if self_spoken:
                         score += 1.0
-                    if agent_asked:
-                        score += 1.0
+                    if agent_asked:  # the answer to "请问公司名称", all the more if it is the whole answer
+                        score += 2.0 + (1.0 if len(chunks) == 1 else 0.0)
                     just_before = (chunks[pos - 1] if pos else "") + chunks[pos].split(name)[0]
                     if just_before.endswith(self.rules.self_lead):
                         score += 2.0

@@ -122,3 +122,14 @@ def test_a_year_said_as_digits_is_not_a_long_delay(extractor: DraftExtractor) ->
         """,
     )
     assert draft.complexity == "general"
+
+
+def test_intent_words_match_only_as_spelled(extractor: DraftExtractor) -> None:
+    draft = draft_of(
+        extractor,
+        """
+        来电人：我们合作社 想建一个 加工厂房 用地 要怎么申请
+        话务员：具体我们帮您转主管部门 由经办人员跟您说明
+        """,
+    )
+    assert draft.klass == "consultation"  # 建一 sounds like 建议 but is "build one"

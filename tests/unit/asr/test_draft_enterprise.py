@@ -78,3 +78,13 @@ def test_a_bare_name_in_unpunctuated_text_ends_where_the_sentence_goes_on(extrac
     assert name(extractor, "来电人：我是松源街道开奶茶店的我们店叫蜜雪时光上个礼拜市场监管来检查") == "蜜雪时光"
     assert name(extractor, "来电人：我们是做民宿的叫竹林小筑客人都投诉我们了") == "竹林小筑"
     assert name(extractor, "来电人：叫什么来着我想想那个我们隔壁卖菜的都知道") is None
+
+
+def test_the_answer_to_the_agents_question_beats_a_client_named_earlier(extractor: DraftExtractor) -> None:
+    script = """
+    来电人：你好 我要反映 我们公司 给 县城投公司 做的 绿化工程 尾款一直拖着不给
+    话务员：您好 请问公司名称
+    来电人：绿茵园林工程有限公司
+    """
+    assert name(extractor, script) == "绿茵园林工程有限公司"
+    assert name(extractor, "来电人：我们店叫 老街酒家 在松源街道") == "老街酒家"
