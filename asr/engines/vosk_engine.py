@@ -83,20 +83,30 @@ def new_recognizer(model: vosk.Model, sample_rate: int, phrases: Sequence[str] =
     return recognizer
 
 
+@dataclass(frozen=True)
+class WorkerStatus:
+    """A decoding worker's answer to a probe: its process id and how often it has loaded the model."""
+
+    pid: int
+    model_loads: int
+
+
 # --- worker process side -------------------------------------------------------------------------
 
 _worker_model: vosk.Model | None = None
+_worker_model_loads = 0
 
 
 def _init_worker(model_path: str) -> None:
-    global _worker_model
+    global _worker_model, _worker_model_loads
     _worker_model = load_model(Path(model_path))
+    _worker_model_loads += 1
 
 
-def _worker_ready() -> int:
+def _worker_status() -> WorkerStatus:
     if _worker_model is None:
         raise AsrUnavailable("worker started without a model")
-    return os.getpid()
+    return WorkerStatus(pid=os.getpid(), model_loads=_worker_model_loads)
 
 
 def decode_file(path: str, phrases: Sequence[str], chunk_seconds: float) -> dict[str, Any]:
@@ -120,7 +130,6 @@ def decode_file(path: str, phrases: Sequence[str], chunk_seconds: float) -> dict
     }
 
 
-# --- event loop side -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -166,7 +175,12 @@ class VoskTranscriber:
 
     async def start(self) -> None:
         """Start the worker pool and wait until a worker has loaded the model (errors surface here)."""
-        await self._in_worker(_worker_ready)
+        await self.probe()
+
+    async def probe(self) -> WorkerStatus:
+        """Ask a worker (starting one if needed) who it is and how often it loaded the model."""
+        status: WorkerStatus = await self._in_worker(_worker_status)
+        return status
 
     async def transcribe(self, audio: AudioSource) -> Transcript:
         transcript, _ = await self.transcribe_with_stats(audio)
@@ -195,14 +209,23 @@ class VoskTranscriber:
         return transcript, stats
 
     async def _in_worker(self, func: Callable[..., Any], *args: Any) -> Any:
-        pool = self._ensure_pool()
-        try:
-            return await asyncio.get_running_loop().run_in_executor(pool, func, *args)
-        except BrokenProcessPool as exc:
-            self._discard_pool(pool)
-            raise AsrUnavailable(
-                f"语音识别进程异常退出 (an ASR worker died; check the model at {self.model_path}): {exc}"
-            ) from exc
+        """Run `func` in a worker. If the pool breaks (a worker was killed, e.g. for memory, or crashed),
+        a fresh pool gets the job once more; a second break is AsrUnavailable, so the caller can keep
+        the recording and retry later."""
+        for attempt in (1, 2):
+            pool = self._ensure_pool()
+            try:
+                return await asyncio.wrap_future(pool.submit(func, *args))
+            except BrokenProcessPool as exc:
+                self._discard_pool(pool)
+                if attempt == 1:
+                    log.warning("ASR worker pool broke (%s); retrying on a new pool", exc)
+                    continue
+                raise AsrUnavailable(
+                    f"语音识别进程两次异常退出 (ASR workers died twice; check the model at {self.model_path} "
+                    f"and the recording): {exc}"
+                ) from exc
+        raise AssertionError("unreachable")
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         with self._pool_lock:
