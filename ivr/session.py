@@ -438,7 +438,8 @@ class CalendarOpenHours:
                 self.calendar = await store.load_calendar(hours)
                 self.refreshed.set()
             except Exception as exc:  # tables not migrated yet, database down: keep the last calendar
-                log.warning("office hours: calendar overrides not loaded (%s)", exc)
+                first_line = str(exc).splitlines()[0] if str(exc) else ""
+                log.warning("office hours: calendar overrides not loaded (%s: %.200s)", type(exc).__name__, first_line)
             await asyncio.sleep(self.refresh_s)
 
 
