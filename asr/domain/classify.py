@@ -100,13 +100,13 @@ def complexity(ix: IndexedTranscript, rules: ClassRules, klass: str) -> Verdict:
     """A hint for complaints only: 疑难 may need an extension, 简单 is due in 2 working days."""
     if klass != COMPLAINT:
         return Verdict(None, [], {})
-    difficult = ix.score(rules.difficult_cues, caller=True, agent=True, agent_weight=1.0)
+    difficult = ix.score(rules.difficult_cues, caller=True, agent=True, agent_weight=1.0, by_sound=False)
     caller_text = ix.caller_text()
     for pattern, weight in rules.difficult_patterns.items():
         found = re.search(pattern, caller_text)
         if found:
             difficult.add(found.group(), weight)
-    simple = ix.score(rules.simple_cues, caller=True, agent=True, agent_weight=1.0)
+    simple = ix.score(rules.simple_cues, caller=True, agent=True, agent_weight=1.0, by_sound=False)
     scores = {DIFFICULT: round(difficult.score, 2), SIMPLE: round(simple.score, 2)}
     if difficult.score >= rules.difficult_threshold:
         return Verdict(DIFFICULT, difficult.top_words(), scores)

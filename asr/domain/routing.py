@@ -52,7 +52,7 @@ def suggest_unit(ix: IndexedTranscript, rules: UnitRules, township: str | None) 
         ix.score(agent_aliases, caller=False, agent=True, into=score)
         scores[unit] = score
     if township:
-        local = ix.score(rules.local_cues, caller=True, agent=True, agent_weight=1.0)
+        local = ix.score(rules.local_cues, caller=True, agent=True, agent_weight=1.0, by_sound=False)
         if local.score >= rules.local_threshold:
             scores[township] = local
     ranked = sorted(scores.items(), key=lambda kv: -kv[1].score)
