@@ -175,11 +175,20 @@ class OutboxWorker:
                 report = DeliveryReport()
             wait = 0.0 if report.claimed >= self.batch else self.poll_seconds
 
+    @property
+    def send_timeout(self) -> float:
+        """Seconds one delivery may take: a whole batch ends within 80 % of the lease, so no other worker
+        can take a row back while this one may still be sending it."""
+        return self.lease.total_seconds() * 0.8 / self.batch
+
     async def run_once(self, now: datetime | None = None) -> DeliveryReport:
-        """One pass: claim up to `batch` due rows and deliver them one by one."""
-        now = now or self._clock.now()
+        """One pass: claim up to `batch` due rows and deliver them one by one.
+
+        `now` fixes the pass's time (tests); by default outcomes are stamped with the clock after each send.
+        """
+        claimed_at = now or self._clock.now()
         report = DeliveryReport()
-        for message in await self.claim(now):
+        for message in await self.claim(claimed_at):
             outcome = await self._deliver(message, now)
             getattr(report, outcome).append(message.id)
         return report
@@ -222,13 +231,14 @@ class OutboxWorker:
             key=lambda m: m.id,
         )
 
-    async def _deliver(self, message: OutboxMessage, now: datetime) -> str:
+    async def _deliver(self, message: OutboxMessage, fixed_now: datetime | None) -> str:
         handler = self._handlers[message.kind]
         try:
-            await asyncio.wait_for(handler(message), self.lease.total_seconds() * 0.8)
+            await asyncio.wait_for(handler(message), self._clock.real_seconds(self.send_timeout))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            now = fixed_now or self._clock.now()
             retryable = bool(getattr(exc, "retryable", True))
             error = f"{type(exc).__name__}: {exc}"[:2000]
             gave_up = not retryable or (
@@ -243,7 +253,7 @@ class OutboxWorker:
                         message.id, message.kind, message.attempt, next_at.isoformat(), error)
             await self._finish(message, last_error=error, next_attempt_at=next_at)
             return "retried"
-        await self._finish(message, delivered_at=now, last_error=None)
+        await self._finish(message, delivered_at=fixed_now or self._clock.now(), last_error=None)
         return "delivered"
 
     async def _finish(self, message: OutboxMessage, **values: Any) -> None:

@@ -171,3 +171,14 @@ async def test_a_crash_mid_delivery_is_recovered_after_the_lease_by_a_restarted_
     recovered = await row(loop_db, "ext:5")
     assert recovered.attempts == 2 and recovered.delivered_at is not None
     assert [(m.idempotency_key, m.attempt) for m in receiver.received] == [("ext:5", 2)]
+
+
+async def test_a_send_that_hangs_is_cut_off_within_the_lease_and_retried(loop_db: LoopDb) -> None:
+    await queue(loop_db, "ext:6")
+    worker = OutboxWorker(loop_db.sessions, {KIND: StuckReceiver()}, lease=timedelta(seconds=2), batch=10)
+    assert worker.send_timeout == pytest.approx(0.16)  # ten sends fit in 80 % of the lease
+
+    assert (await worker.run_once(T0)).retried
+    hung = await row(loop_db, "ext:6")
+    assert (hung.attempts, hung.locked_until, hung.delivered_at) == (1, None, None)
+    assert (hung.last_error or "").startswith("TimeoutError")
