@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callflow.ari.client import AriClient
-from callflow.ari.errors import AriError
+from callflow.ari.errors import AriError, ChannelGone
 from callflow.ari.events import Backoff, EventStream
 from callflow.clock import REAL_TIME, Clock
 from callflow.session import Begin, CallSession, Resume
@@ -65,6 +65,8 @@ class _Worker:
                     await session.deliver(item)
                 except asyncio.CancelledError:
                     raise
+                except ChannelGone as exc:  # the caller hung up meanwhile: StasisEnd (or reconcile) follows
+                    log.info("call %s: channel gone (%s)", session.channel_id, exc)
                 except Exception as exc:
                     await self.controller._failed(session, exc)
         finally:

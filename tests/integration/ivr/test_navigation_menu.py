@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes.asterisk.parties import Press, WaitForPlayback, WaitUntilHungUp
+from tests.fakes.asterisk.parties import HangUp, Press, WaitForPlayback, WaitUntilHungUp
 from tests.integration.callflow.support import Hotline
 
 GREETING = "sound:hotline/greeting"
@@ -87,3 +87,15 @@ async def test_a_caller_hanging_up_mid_prompt_leaves_nothing_behind(hotline: Hot
     assert [s.outcome for s in record.path] == ["hangup"]
     await hotline.fake.wait_empty()
     hotline.fake.assert_empty()
+
+
+async def test_a_caller_hanging_up_during_the_transfer_announcement_is_no_failure(hotline: Hotline) -> None:
+    call = await hotline.call(
+        [WaitForPlayback(GREETING), Press("1"), WaitForPlayback(BUSINESS), Press("3"),
+         WaitForPlayback("sound:hotline/transfer_seat"), HangUp()]
+    )
+    record = await hotline.record_of(call)
+    assert record.disposition == "abandoned-in-menu" and record.destination is None
+    assert [s.outcome for s in record.path] == ["goto:business", "route:complaint"]
+    assert hotline.controller.stats.handler_failures == 0
+    await hotline.fake.wait_empty()
