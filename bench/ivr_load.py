@@ -20,6 +20,7 @@ import argparse
 import array
 import asyncio
 import json
+import logging
 import math
 import random
 import re
@@ -282,6 +283,7 @@ def main() -> int:
         asyncio.run(run_fake(args.calls, args.factor, args.ramp, args.workdir))
         return 0
 
+    logging.getLogger("callflow.ari.events").setLevel(logging.ERROR)  # the fake leaves first: no reconnect noise
     report = asyncio.run(run_controller(args.calls, args.factor, args.ramp, args.store))
     latencies = report["latencies_ms"]
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
