@@ -251,3 +251,51 @@ def test_the_fixture_fails_a_test_that_breaks_the_protocol(tmp_path: Path) -> No
         "protocol violation: GET /ari/channels: channels.list (GET /channels): unknown parameter 'limit'"
         in result.stdout
     )
+
+
+@pytest.mark.fake_asterisk(time_factor=0.1)
+async def test_rtp_sent_into_external_media_is_heard_in_the_bridge(fake_asterisk: FakeAsterisk) -> None:
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(_Sink, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        async with RawAri(fake_asterisk.url) as ari:
+            await ari.connect()
+            call = await fake_asterisk.place_call(script=[WaitUntilHungUp()])
+            _, media = await ari.request(
+                "POST",
+                "/channels/externalMedia",
+                {"app": "hotline", "external_host": f"127.0.0.1:{port}", "format": "slin16"},
+            )
+            await ari.event("StasisStart", {"channel.id": media["id"]})
+            _, bridge = await ari.request("POST", "/bridges", {"type": "mixing"})
+            await ari.request(
+                "POST", f"/bridges/{bridge['id']}/addChannel", {"channel": f"{call.id},{media['id']}"}
+            )
+            await ari.request("POST", f"/bridges/{bridge['id']}/record", {"name": "tts", "format": "wav"})
+            await ari.event("RecordingStarted")
+            # Half a second of a 500 Hz tone (slin16, 20 ms packets) as a TTS engine would send it.
+            target = ("127.0.0.1", int(media["channelvars"]["UNICASTRTP_LOCAL_PORT"]))
+            for k in range(25):
+                payload = b"".join(
+                    struct.pack(">h", int(9000 * math.sin(2 * math.pi * 500 * (k * 320 + i) / 16000)))
+                    for i in range(320)
+                )
+                transport.sendto(struct.pack("!BBHII", 0x80, 118, k, k * 320, 1234) + payload, target)
+            (stream,) = fake_asterisk.rtp_streams.values()
+            assert await fake_asterisk.wait_until(lambda: stream.received == 25, 5.0)
+            # The fake plays the received audio out in (call-flow) time: let it reach the end.
+            (tts,) = fake_asterisk.channels[media["id"]].voice
+            await fake_asterisk.clock.sleep(tts.end - fake_asterisk.clock.monotonic())
+            await ari.request("POST", "/recordings/live/tts/stop")
+            await ari.event("RecordingFinished")
+            for channel_id in (media["id"], call.id):
+                await ari.request("DELETE", f"/channels/{channel_id}")
+            await ari.request("DELETE", f"/bridges/{bridge['id']}")
+    finally:
+        transport.close()
+    assert stream.received == 25
+    with wave.open(str(fake_asterisk.stored_recordings["tts"])) as w:
+        samples = [s for (s,) in struct.iter_unpack("<h", w.readframes(w.getnframes()))]
+    loud = [i / 8000 for i, s in enumerate(samples) if abs(s) > 3000]
+    assert loud and abs(loud[-1] - loud[0] - 0.5) < 0.01  # the half second of tone, in one piece

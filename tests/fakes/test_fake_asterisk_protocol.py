@@ -189,3 +189,11 @@ async def test_assert_empty_names_a_leftover_bridge(fake_asterisk: FakeAsterisk)
             fake_asterisk.assert_empty()
         await ari.request("DELETE", f"/bridges/{bridge['id']}")
         fake_asterisk.assert_empty()
+
+
+@pytest.mark.parametrize("fake_asterisk", [{"username": "hotline", "password": "s3cret"}], indirect=True)
+async def test_credentials_are_an_option_of_the_fixture(fake_asterisk: FakeAsterisk) -> None:
+    async with RawAri(fake_asterisk.url, username="hotline", password="s3cret") as ari:
+        assert (await ari.request("GET", "/asterisk/ping"))[0] == 200
+    async with RawAri(fake_asterisk.url) as default:
+        assert (await default.request("GET", "/asterisk/ping"))[0] == 401

@@ -174,6 +174,35 @@ def ulaw(samples16k: array) -> bytes:
     return bytes(table[(s >> 3) & 0x1FFF] for s in samples16k[::2])
 
 
+def slin16_be_decode(payload: bytes) -> array:
+    samples = array("h", payload)
+    if sys.byteorder == "little":
+        samples.byteswap()
+    return samples
+
+
+@cache
+def _ulaw_decode_table() -> tuple[int, ...]:
+    out = []
+    for code in range(256):
+        u = ~code & 0xFF
+        sign, exponent, mantissa = u & 0x80, (u >> 4) & 0x07, u & 0x0F
+        magnitude = ((mantissa << 3) + 0x84) << exponent
+        out.append(-(magnitude - 0x84) if sign else magnitude - 0x84)
+    return tuple(out)
+
+
+def ulaw_decode(payload: bytes) -> array:
+    """G.711 µ-law (8 kHz) to 16 kHz samples."""
+    table = _ulaw_decode_table()
+    out = array("h")
+    for code in payload:
+        value = table[code]
+        out.append(value)
+        out.append(value)
+    return out
+
+
 def wav_duration(path: Path) -> float:
     with wave.open(str(path), "rb") as w:
         return w.getnframes() / float(w.getframerate())

@@ -10,7 +10,18 @@ import struct
 from array import array
 from typing import TYPE_CHECKING
 
-from .audio import RATE, RECORDING_RATE, VoiceSegment, append_wav, render, slin16_be, ulaw, write_wav
+from .audio import (
+    RATE,
+    RECORDING_RATE,
+    VoiceSegment,
+    append_wav,
+    render,
+    slin16_be,
+    slin16_be_decode,
+    ulaw,
+    ulaw_decode,
+    write_wav,
+)
 from .model import Bridge, Channel, Heard, LiveRecording, Playback
 
 if TYPE_CHECKING:
@@ -370,9 +381,29 @@ class RtpStream:
             self.sock.close()
 
     def _drain(self) -> None:
+        """RTP the application sends in becomes this channel's voice: its bridge hears it, recordings hold it."""
         while True:
             try:
-                self.sock.recv(4096)
+                data = self.sock.recv(4096)
             except (BlockingIOError, OSError):
                 return
             self.received += 1
+            if len(data) <= 12 or data[0] >> 6 != 2:
+                continue
+            payload_type = data[1] & 0x7F
+            if payload_type == 0:
+                samples = ulaw_decode(data[12:])
+            elif payload_type == 118 and len(data[12:]) % 2 == 0:
+                samples = slin16_be_decode(data[12:])
+            else:
+                continue
+            self._hear(samples)
+
+    def _hear(self, samples: array) -> None:
+        now = self.fake.clock.monotonic()
+        voice = self.channel.voice
+        if voice and now - 0.1 <= voice[-1].end:
+            voice[-1].samples.extend(samples)  # the stream goes on
+        else:
+            voice.append(VoiceSegment(now, array("h", samples)))
+        self.fake.notify()

@@ -66,6 +66,13 @@ async def fake_asterisk_factory(
 
 
 @pytest.fixture
-async def fake_asterisk(fake_asterisk_factory: Callable[..., Awaitable[FakeAsterisk]]) -> FakeAsterisk:
-    """A started fake Asterisk (127.0.0.1, random port): give `fake_asterisk.url` to the ARI client."""
-    return await fake_asterisk_factory()
+async def fake_asterisk(
+    request: pytest.FixtureRequest, fake_asterisk_factory: Callable[..., Awaitable[FakeAsterisk]]
+) -> FakeAsterisk:
+    """A started fake Asterisk (127.0.0.1, random port): give `fake_asterisk.url` to the ARI client.
+
+    Options come from the `fake_asterisk` marker or from indirect parametrisation
+    (`@pytest.mark.parametrize("fake_asterisk", [{"time_factor": 0.1}], indirect=True)`).
+    """
+    options: dict[str, Any] = dict(getattr(request, "param", None) or {})
+    return await fake_asterisk_factory(**options)
