@@ -59,9 +59,6 @@ class IndexedTranscript:
     def caller_text(self) -> str:
         return " ".join(t.text for t in self.turns if t.by_caller)
 
-    def agent_text(self) -> str:
-        return " ".join(t.text for t in self.turns if t.speaker == "agent")
-
     def corrected_texts(self, vocabulary: list[str]) -> list[str]:
         """Each turn's text with homophones of known terms spelled as the terms (审皮 → 审批), longest first."""
         chars = list(self.text.text)

@@ -99,9 +99,6 @@ class PhoneticText:
     def contains(self, term: str, by_sound: bool = True) -> bool:
         return bool(self.find(term, by_sound))
 
-    def count(self, term: str, by_sound: bool = True) -> int:
-        return len(self.find(term, by_sound))
-
 
 def _plausible_mishearing(surface: str, term: str, is_common_word: Callable[[str], bool]) -> bool:
     """Recognizers get one character of a word wrong, rarely most: half the characters must agree,
