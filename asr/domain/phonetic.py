@@ -1,7 +1,7 @@
 """Homophone-tolerant term search (同音匹配).
 
 Speech recognition writes the right sound with the wrong character (审皮 for 审批, 社宝 for 社保,
-还评 for 环评). A term therefore matches where every character shares a toneless pinyin reading
+经营一场 for 经营异常). A term therefore matches where every character shares a toneless pinyin reading
 with the text, as well as where the characters are identical.
 """
 
@@ -87,7 +87,7 @@ class PhoneticText:
             if start + n > len(self.text):
                 continue
             # A two-character term matches on the everyday reading only (大货 is da huo, not 带货);
-            # longer terms carry enough context to allow a polyphone's other readings (还评 → 环评).
+            # longer terms carry enough context to allow a polyphone's other readings.
             text_sounds = self._primary if n == 2 else self._sounds
             if not all(text_sounds[start + k] & sounds[k] for k in range(n)):
                 continue
