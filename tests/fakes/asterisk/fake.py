@@ -506,7 +506,7 @@ class FakeAsterisk:
                 for path in sorted(folder.rglob("*")):
                     if path.suffix in SOUND_EXTENSIONS:
                         sid = f"{prefix}/{path.relative_to(folder).with_suffix('')}"
-                        out.setdefault(sid, []).append(path.suffix.lstrip(".").replace("sln16", "sln16"))
+                        out.setdefault(sid, []).append(path.suffix.lstrip("."))
         return out
 
     # ----------------------------------------------------------------- parties
@@ -541,10 +541,13 @@ class FakeAsterisk:
         caller_name: str = "",
         context: str = "from-caller",
         exten: str = "12345",
-        wait_for_app: float = 5.0,
+        app_timeout: float = 5.0,
     ) -> Call:
-        """An inbound SIP call: `PJSIP/<endpoint>-0000000N` in state Ring enters Stasis(app,args)."""
-        await self.wait_for_app(app, wait_for_app)
+        """An inbound SIP call: `PJSIP/<endpoint>-0000000N` in state Ring enters Stasis(app,args).
+
+        Waits up to `app_timeout` real seconds for a client to register `app` (Stasis() fails otherwise).
+        """
+        await self.wait_for_app(app, app_timeout)
         args = ["inbound"] if args is None else list(args)
         seq = self.ids.sequence("PJSIP")
         channel = Channel(
@@ -642,7 +645,6 @@ class FakeAsterisk:
         peer = channel.peer
         if channel.kind == "local2" and peer is not None and peer.alive:
             self.set_state(peer, "Up")
-            peer.dial_abort.set()
 
     def party_dtmf(self, channel: Channel, digit: str, duration_ms: int) -> None:
         """A digit from the party on `channel` (emitted at the end of the digit)."""
@@ -728,7 +730,6 @@ class FakeAsterisk:
 
     def _forget_channel(self, channel: Channel) -> None:
         channel.alive = False
-        channel.dial_abort.set()
         if channel.queue is not None:
             channel.queue.close()
         for task in channel.tasks:

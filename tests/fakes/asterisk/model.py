@@ -173,7 +173,6 @@ class Channel:
     redirected_to: str | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     endpoint: str = ""
-    dial_abort: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def created_by_ari(self) -> bool:
