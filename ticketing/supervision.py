@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callflow.clock import REAL_TIME, Clock
@@ -161,7 +162,7 @@ class SupervisionWatcher:
             )
             .outerjoin(UnitRow, UnitRow.id == W.unit_id)
             .where(W.state.in_(HELD_STATES), W.overdue_at.is_(None), condition)
-            .order_by(W.id)
+            .order_by(W.warned_at.is_not(None), W.id)  # never warned first, so a full batch starves none
             .limit(self.policy.batch)
         )
         async with self._sessions() as session:
@@ -193,15 +194,22 @@ class SupervisionWatcher:
             .limit(self.policy.batch)
         )
         async with self._sessions() as session:
-            fresh = (await session.execute(stmt)).all()
+            rows = (await session.execute(stmt)).all()
+        fresh = [(order_id, number, at) for order_id, number, at in rows if at is not None]
         linked: list[str] = []
-        for order_id, number, _ in fresh:
-            async with self._sessions.begin() as session:
-                row = await session.get(W, order_id)
-                if row is not None and await self._repeats.link(session, row, now) is not None:
-                    linked.append(number)
-        full = len(fresh) == self.policy.batch
-        self._repeats_checked_until = fresh[-1][2] if full else now
+        checked_until = now
+        if len(fresh) == self.policy.batch:  # more to come: continue next pass from the last one seen
+            checked_until = fresh[-1][2] - timedelta(microseconds=1)
+        for order_id, number, registered_at in fresh:
+            try:
+                async with self._sessions.begin() as session:
+                    row = await session.get(W, order_id)
+                    if row is not None and await self._repeats.link(session, row, now) is not None:
+                        linked.append(number)
+            except SQLAlchemyError as exc:  # e.g. the order changed under us: check it again next pass
+                log.warning("repeat check of %s postponed: %r", number, exc)
+                checked_until = min(checked_until, registered_at - timedelta(microseconds=1))
+        self._repeats_checked_until = checked_until
         return linked
 
     # --- acting -----------------------------------------------------------------------------------
