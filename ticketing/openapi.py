@@ -67,6 +67,7 @@ ENUMS = {
         "evaluated",
         "returned",
         "reopened",
+        "discarded",
     ],
     "class": ["consultation", "complaint", "suggestion"],
     "service": ["policy_query", "matter_consultation", "complaint", "difficult_matter", "suggestion"],
@@ -206,6 +207,11 @@ PATHS: dict[str, dict[str, Any]] = {
                 "result": STR,
             },
         ),
+        ("400", "409"),
+    ),
+    "/api/v1/workorders/{ref}/discard": _action(
+        "Discard a draft that holds no matter (作废: empty voice message, wrong number)",
+        _body({"reason": STR}, ["reason"]),
         ("400", "409"),
     ),
     "/api/v1/workorders/{ref}/dispatch": _action(

@@ -294,6 +294,9 @@ class WorkOrderService:
             ),
         )
 
+    async def discard(self, actor: Actor, ref: int | str, reason: str) -> WorkOrderRow:
+        return await self._act(actor, ref, lambda o, at, _c: wo.discard(o, actor, at, reason=reason))
+
     async def dispatch(self, actor: Actor, ref: int | str, unit_id: int | None) -> WorkOrderRow:
         if unit_id is not None:
             await self._unit_exists(unit_id)

@@ -461,6 +461,10 @@ async def _register(s: WorkOrderService, a: Actor, ref: str, d: dict[str, Any]) 
     )
 
 
+async def _discard(s: WorkOrderService, a: Actor, ref: str, d: dict[str, Any]) -> WorkOrderRow:
+    return await s.discard(a, ref, _text(d, "reason", required=True) or "")
+
+
 async def _dispatch(s: WorkOrderService, a: Actor, ref: str, d: dict[str, Any]) -> WorkOrderRow:
     unit = d.get("unit_id")
     return await s.dispatch(a, ref, _int(unit, "unit_id", 1) if unit is not None else None)
@@ -528,6 +532,7 @@ ACTIONS: dict[str, tuple[Act, str]] = {
         _register,
         "Register a draft (登记): class, service, complexity; answered on the line → closed.",
     ),
+    "discard": (_discard, "Discard a draft that holds no matter (作废), with a reason."),
     "dispatch": (_dispatch, "Dispatch or re-dispatch to a unit (派单); starts the working-day clock."),
     "sign": (_sign, "The unit signs for it (签收)."),
     "handle": (_handle, "The unit starts handling it (办理中)."),

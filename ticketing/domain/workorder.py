@@ -37,6 +37,7 @@ class State(StrEnum):
     EVALUATED = "evaluated"
     RETURNED = "returned"
     REOPENED = "reopened"
+    DISCARDED = "discarded"  # a draft that was no matter at all (empty voice message, wrong number)
 
     @property
     def label_zh(self) -> str:
@@ -54,6 +55,7 @@ STATE_ZH = {
     State.EVALUATED: "已评价",
     State.RETURNED: "已退单",
     State.REOPENED: "重新办理(整改)",
+    State.DISCARDED: "已作废",
 }
 
 # States in which the unit's clock runs: these can be warned about and become overdue.
@@ -125,6 +127,7 @@ class Action(StrEnum):
     REJECT_EXTENSION = "reject_extension"
     SUPERVISE = "supervise"
     REOPEN = "reopen"
+    DISCARD = "discard"
 
     @property
     def label_zh(self) -> str:
@@ -146,6 +149,7 @@ ACTION_ZH = {
     Action.REJECT_EXTENSION: "驳回延期",
     Action.SUPERVISE: "督办",
     Action.REOPEN: "重新办理",
+    Action.DISCARD: "作废",
 }
 
 # Which services each class may carry (the IVR's five services under the three classes).
@@ -534,6 +538,15 @@ def register(
     return _transition(order, updated, Action.REGISTER, actor, at)
 
 
+def discard(order: WorkOrder, actor: Actor, at: datetime, *, reason: str) -> Transition:
+    """Discard a draft that holds no matter (作废: an empty voice message, a wrong number, a duplicate
+    draft of the same call); the reason is kept in the trail. Registered work orders are never discarded."""
+    _require_role(actor, HOTLINE_STAFF, Action.DISCARD)
+    _require_state(order, {State.DRAFT}, Action.DISCARD)
+    why = _require_text(reason, "reason", "作废原因")
+    return _transition(order, replace(order, state=State.DISCARDED), Action.DISCARD, actor, at, why)
+
+
 # --- dispatch and the unit's work -----------------------------------------------------------------
 
 
@@ -756,7 +769,7 @@ def supervise(
 ) -> Transition:
     """A supervisor opens a supervision order (督办单) and the unit is notified through its fast channel."""
     _require_role(actor, SUPERVISORS, Action.SUPERVISE)
-    _require_state(order, set(State) - {State.DRAFT} - FINISHED_STATES, Action.SUPERVISE)
+    _require_state(order, set(State) - {State.DRAFT, State.DISCARDED} - FINISHED_STATES, Action.SUPERVISE)
     why = _require_text(reason, "reason", "督办事由")
     messages: tuple[OutboxMessage, ...] = ()
     if order.unit_id is not None:

@@ -170,3 +170,17 @@ async def test_a_draft_from_the_transcript_extractor_is_confirmed_by_the_agent(
         "complaint",
         "general",
     )
+
+
+async def test_an_empty_voice_message_is_discarded_and_leaves_the_open_lists(
+    workorder_api: WorkOrderApi,
+) -> None:
+    api = workorder_api
+    voice = await api.draft(source="voice_message", caller_phone=None, title="")
+    discarded = await api.ok("POST", f"/workorders/{voice['number']}/discard", "agent", {"reason": "空留言"})
+    assert discarded["state"] == "discarded" and discarded["state_label"] == "已作废"
+    assert (await api.ok("GET", "/workorders", "agent", state="draft"))["total"] == 0
+    status, body = await api.call(
+        "POST", f"/workorders/{voice['number']}/discard", "agent", {"reason": "again"}
+    )
+    assert status == 409 and body["error"] == "invalid-transition"

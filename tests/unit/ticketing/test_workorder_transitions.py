@@ -33,6 +33,7 @@ from ticketing.domain.workorder import (
     State,
     SupervisionOpened,
     close,
+    discard,
     dispatch,
     evaluate,
     new_draft,
@@ -303,3 +304,17 @@ def test_the_extractors_coordination_is_the_difficult_matter_service() -> None:
     assert parse_service("policy_query") is Service.POLICY_QUERY
     with pytest.raises(ValueError):
         parse_service("gossip")
+
+
+def test_an_empty_voice_message_draft_is_discarded_with_a_reason_and_nothing_else() -> None:
+    voice = new_draft(number="YS2025100900003", actor=SYSTEM, at=T, source=Source.VOICE_MESSAGE).order
+    with pytest.raises(InvalidInput):
+        discard(voice, AGENT, T, reason="")
+    with pytest.raises(Forbidden):
+        discard(voice, HANDLER, T, reason="空留言")
+    t = discard(voice, AGENT, T, reason="空留言，无有效内容")
+    assert t.order.state is State.DISCARDED and t.event.reason == "空留言，无有效内容"
+    with pytest.raises(InvalidTransition):
+        discard(registered_complaint(), AGENT, T, reason="重复")
+    with pytest.raises(InvalidTransition):
+        register(t.order, AGENT, T, order_class=OrderClass.CONSULTATION, service=Service.POLICY_QUERY)
