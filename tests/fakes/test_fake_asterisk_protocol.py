@@ -139,6 +139,11 @@ async def test_every_event_is_checked_against_events_json(fake_asterisk: FakeAst
         )
     with pytest.raises(EventModelError, match="missing required field 'digit'"):
         fake_asterisk.emit("ChannelDtmfReceived", "hotline", duration_ms=100, channel={})
+    # REST responses are held to the operation's responseClass the same way.
+    with pytest.raises(EventModelError, match="missing required field 'media_uri'"):
+        fake_asterisk.validator.validate_response("Playback", {"id": "p1"}, "channels.play")
+    with pytest.raises(EventModelError, match="expected a list"):
+        fake_asterisk.validator.validate_response("List[Channel]", {}, "channels.list")
     with pytest.raises(EventModelError, match="expected int"):
         fake_asterisk.emit("ChannelDestroyed", "hotline", cause="16", cause_txt="Normal Clearing", channel={})
 

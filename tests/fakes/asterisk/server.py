@@ -12,7 +12,7 @@ from aiohttp import WSMsgType, web
 
 from .model import AriError
 from .rest import HANDLERS, MISSING, Reply
-from .spec import MethodNotAllowed, PathNotFound
+from .spec import EventModelError, MethodNotAllowed, PathNotFound
 
 if TYPE_CHECKING:
     from .fake import FakeAsterisk, RequestRecord
@@ -114,6 +114,12 @@ async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamRespons
     except AriError as exc:
         await fake.flush_events()
         return answer(exc.status, exc.body)
+    if reply.raw is None and reply.body is not None and 200 <= reply.status < 300:
+        try:
+            fake.validator.validate_response(op.response_class, reply.body, op.label)
+        except EventModelError as exc:
+            fake.report_problem(f"response of {op.label} does not match the descriptions: {exc}")
+            raise
     await fake.flush_events()
     return await _send(fake, request, reply, record)
 

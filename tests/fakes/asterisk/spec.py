@@ -67,6 +67,7 @@ class Operation:
     nickname: str
     params: dict[str, Param]
     is_websocket: bool = False
+    response_class: str = "void"
 
     @property
     def label(self) -> str:
@@ -146,6 +147,7 @@ class AriSpec:
                         nickname=op["nickname"],
                         params=params,
                         is_websocket=op.get("upgrade") == "websocket",
+                        response_class=op.get("responseClass", "void"),
                     )
         compiled = []
         for template, ops in templates.items():
@@ -280,6 +282,12 @@ class EventValidator:
         if not isinstance(kind, str) or kind not in self.models or kind in ("Message", "Event"):
             raise EventModelError(f"event has no known type: {kind!r}")
         self.validate(kind, event, kind)
+
+    def validate_response(self, response_class: str, body: Any, where: str) -> None:
+        """A REST response body against the operation's `responseClass` (when it is a known model)."""
+        inner = response_class[5:-1] if response_class.startswith("List[") else response_class
+        if inner in self.models:
+            self._check_type(response_class, body, where)
 
     def validate(self, model_id: str, value: Any, where: str) -> None:
         if not isinstance(value, dict):
