@@ -1,7 +1,7 @@
 """Chinese full-text search over knowledge entries (知识检索): jieba segmentation + the database's own index.
 
 Chinese has no spaces, so the database's tokenizer can't find words on its own. Every indexed field is
-segmented by jieba in search mode (个体户 → 个体 / 个体户) and stored as space-separated words; queries
+segmented by jieba (each word plus the dictionary words inside it: 个体户 → 个体 / 个体户) and stored as space-separated words; queries
 are segmented the same way and the words OR-ed, so ranking decides (more and rarer words matched in
 heavier fields rank first):
 
@@ -27,7 +27,7 @@ from typing import Protocol
 
 import jieba
 import jieba.analyse
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Words of enterprise matters that jieba's general dictionary splits badly.
@@ -44,6 +44,8 @@ STOPWORDS = frozenset(
 )
 FIELD_WEIGHTS = {"title": 10.0, "question": 5.0, "key_points": 3.0, "answer": 1.0}
 MAX_TERMS = 24
+COMMON_SHARE = 0.4
+COMMON_MIN_ENTRIES = 200
 _WORD = re.compile(r"^\w+$")
 
 log = logging.getLogger(__name__)
@@ -63,9 +65,20 @@ class _Segmenter:
         self.median_idf = float(tfidf.median_idf)
 
     def words(self, value: str) -> list[str]:
-        return [
-            w.lower() for w in self.tokenizer.cut_for_search(value) if w.strip() and _WORD.match(w)
-        ]
+        """Search-mode words: each word of the precise cut, preceded by every dictionary word inside it.
+
+        Like jieba's `cut_for_search`, but looking at sub-words of any length, so 增值税留抵退税 also
+        yields 留抵退税 and a query for the shorter word finds the longer one.
+        """
+        out: list[str] = []
+        freq = self.tokenizer.FREQ
+        for word in self.tokenizer.cut(value):
+            if not word.strip() or not _WORD.match(word):
+                continue
+            for n in range(2, len(word)):
+                out.extend(word[i : i + n] for i in range(len(word) - n + 1) if freq.get(word[i : i + n]))
+            out.append(word)
+        return [w.lower() for w in out]
 
 
 _segmenter: _Segmenter | None = None
@@ -95,7 +108,8 @@ def query_terms(query: str) -> list[str]:
     """The distinct words of a typed query worth matching (stopwords dropped unless nothing else is left)."""
     words = list(dict.fromkeys(segmenter().words(query)))
     kept = [w for w in words if w not in STOPWORDS]
-    return (kept or words)[:MAX_TERMS]
+    longer = [w for w in kept if len(w) >= 2]  # a lone 到 or 账 matches everything and says little
+    return (longer or kept or words)[:MAX_TERMS]
 
 
 def transcript_terms(transcript: str, limit: int = 12) -> list[str]:
@@ -139,6 +153,20 @@ class FullTextIndex(Protocol):
     async def search(
         self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int
     ) -> list[tuple[int, float]]: ...
+
+    async def word_shares(self, session: AsyncSession, terms: Sequence[str], total: int) -> dict[str, float]:
+        """The share of the `total` entries containing each word (words left out are rare)."""
+        ...
+
+
+def selective_terms(terms: Sequence[str], shares: Mapping[str, float], total: int) -> list[str]:
+    """The query words worth ranking on: words found in more than `COMMON_SHARE` of a large knowledge
+    base (办理, 企业, 申请) are dropped while a rarer word remains. They add almost nothing to bm25 or
+    ts_rank, yet make the database rank most of the entries."""
+    if total < COMMON_MIN_ENTRIES:
+        return list(terms)
+    rare = [t for t in terms if shares.get(t, 0.0) <= COMMON_SHARE]
+    return rare or list(terms)
 
 
 def _scope_sql(scope: Scope) -> tuple[str, dict[str, object]]:
@@ -185,6 +213,16 @@ class SqliteFtsIndex:
         )
         return [(int(r[0]), round(-float(r[1]), 4)) for r in rows]
 
+    async def word_shares(self, session: AsyncSession, terms: Sequence[str], total: int) -> dict[str, float]:
+        """Exact, from the FTS5 vocabulary table."""
+        rows = await session.execute(
+            text("SELECT term, doc FROM kb_entries_fts_vocab WHERE term IN :terms").bindparams(
+                bindparam("terms", expanding=True)
+            ),
+            {"terms": list(terms)},
+        )
+        return {str(term): int(doc) / max(total, 1) for term, doc in rows}
+
 
 class PostgresTsIndex:
     """A weighted tsvector ('simple' config) over jieba-segmented text, GIN-indexed, ranked by ts_rank."""
@@ -219,6 +257,24 @@ class PostgresTsIndex:
             {"query": query, "limit": limit, **params},
         )
         return [(int(r[0]), round(float(r[1]), 6)) for r in rows]
+
+    async def word_shares(self, session: AsyncSession, terms: Sequence[str], total: int) -> dict[str, float]:
+        """From the planner's statistics: the most common lexemes of the column and their frequencies
+        (kept by ANALYZE / autovacuum). A word not among them is not common; with no statistics yet,
+        nothing is dropped."""
+        row = (
+            await session.execute(
+                text(
+                    "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+                    " WHERE tablename = 'kb_entry_search' AND attname = 'document'"
+                    " AND schemaname = ANY (current_schemas(false))"
+                )
+            )
+        ).first()
+        if row is None or row[0] is None:
+            return {}
+        common = dict(zip(row[0], row[1], strict=False))
+        return {t: float(common[t]) for t in terms if t in common}
 
 
 def index_for(dialect: str) -> FullTextIndex:

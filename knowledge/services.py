@@ -8,6 +8,7 @@ hit counts and the high-frequency and to-update lists per unit. `ExpertService`:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_RESULTS = 50
+DOC_FREQ_TTL_S = 300.0  # word counts only decide which query words to skip: minutes-old counts are fine
 
 
 def utcnow() -> datetime:
@@ -94,6 +96,8 @@ class KnowledgeService:
         self._index = index
         self._now = now
         self._tz = tz
+        self._shares: dict[str, tuple[float, float]] = {}  # word → (when looked up, share of entries with it)
+        self._total: tuple[float, int] = (-DOC_FREQ_TTL_S, 0)
 
     def today(self) -> date:
         return self._now().astimezone(self._tz).date()
@@ -211,13 +215,30 @@ class KnowledgeService:
             return []
         scope = search.Scope(today=self.today(), unit_id=unit_id)
         async with self._sessions() as session:
-            ranked = await self._index.search(session, terms, scope, max(1, min(limit, MAX_RESULTS)))
+            chosen = await self._selective(session, terms)
+            ranked = await self._index.search(session, chosen, scope, max(1, min(limit, MAX_RESULTS)))
             rows = await repo.entries_by_id(session, [entry_id for entry_id, _ in ranked])
         found = []
         for entry_id, score in ranked:
             entry = repo.to_entry(rows[entry_id])
             found.append(Found(entry, score, search.excerpt(entry.answer, terms)))
         return found
+
+    async def _selective(self, session: AsyncSession, terms: Sequence[str]) -> list[str]:
+        """The words to rank on (see `search.selective_terms`), with entry counts cached for a few minutes."""
+        clock = time.monotonic()
+        if clock - self._total[0] > DOC_FREQ_TTL_S:
+            self._total = (clock, await repo.entry_count(session))
+        total = self._total[1]
+        if total < search.COMMON_MIN_ENTRIES:
+            return list(terms)
+        stale = [t for t in terms if clock - self._shares.get(t, (-DOC_FREQ_TTL_S, 0.0))[0] > DOC_FREQ_TTL_S]
+        if stale:
+            if len(self._shares) > 50_000:
+                self._shares.clear()
+            shares = await self._index.word_shares(session, stale, total)
+            self._shares.update({t: (clock, shares.get(t, 0.0)) for t in stale})
+        return search.selective_terms(terms, {t: self._shares[t][1] for t in terms}, total)
 
     async def record_hit(
         self, actor: Actor, entry_id: int, query: str | None = None, call_id: str | None = None

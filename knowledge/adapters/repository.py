@@ -80,6 +80,10 @@ async def entries_by_id(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
     return {row.id: row for row in rows}
 
 
+async def entry_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count(EntryRow.id))) or 0)
+
+
 async def versions_of(session: AsyncSession, entry_id: int) -> list[EntryVersionRow]:
     rows = await session.scalars(
         select(EntryVersionRow).where(EntryVersionRow.entry_id == entry_id).order_by(EntryVersionRow.version)
