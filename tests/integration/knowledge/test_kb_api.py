@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
+
+from hotline.db import make_sessionmaker
+from knowledge.search import index_for
 from tests.integration.knowledge.kb_fixtures import TZ, KbApi
 
 SEARCHES = [
@@ -202,3 +206,15 @@ async def test_a_unit_lists_its_own_entries_including_hidden_ones(kb_api: KbApi)
     }
     agent_view = await kb_api.ok("GET", "/kb/entries", "agent", unit_id=kb_api.units["swj"])
     assert [e["title"] for e in agent_view["entries"]] == ["增值税留抵退税申请条件"]
+
+
+async def test_the_index_knows_how_common_each_word_is(kb_api: KbApi) -> None:
+    if kb_api.dialect == "postgresql":
+        async with kb_api.engine.begin() as conn:
+            await conn.execute(text("ANALYZE kb_entry_search"))  # autovacuum's job in production
+    total = len(kb_api.seed_ids)
+    async with make_sessionmaker(kb_api.engine)() as session:
+        shares = await index_for(kb_api.dialect).word_shares(session, ["申请", "叉车", "火星"], total)
+    assert shares.get("申请", 0) > 0.3  # in most seed entries
+    assert 0 < shares.get("叉车", 1 / total) <= 2 / total  # one entry (PostgreSQL may count it among the rare)
+    assert "火星" not in shares

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.search import excerpt, query_terms, segment, transcript_terms
+from knowledge.search import excerpt, query_terms, segment, selective_terms, transcript_terms
 
 
 def test_indexed_text_is_search_mode_words_separated_by_spaces() -> None:
@@ -45,3 +45,13 @@ def test_the_excerpt_shows_the_answer_around_the_first_matched_word() -> None:
     shown = excerpt(answer, ["纳税信用"], width=40)
     assert "纳税信用" in shown and shown.startswith("…") and shown.endswith("…")
     assert excerpt("短答复", ["没有"]) == "短答复"
+
+
+def test_words_in_most_entries_of_a_large_knowledge_base_are_not_ranked_on() -> None:
+    shares = {"企业": 0.75, "办理": 0.56, "营业执照": 0.22, "小微": 0.05}
+    terms = ["小微", "企业", "营业执照", "办理"]
+    assert selective_terms(terms, shares, total=5000) == ["小微", "营业执照"]
+    # a query made only of common words keeps them all
+    assert selective_terms(["企业", "办理"], shares, total=5000) == ["企业", "办理"]
+    # a small knowledge base is ranked on every word
+    assert selective_terms(terms, shares, total=50) == terms
