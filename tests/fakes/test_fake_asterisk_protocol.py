@@ -124,6 +124,14 @@ async def test_parameters_may_come_in_a_json_body(fake_asterisk: FakeAsterisk) -
         await ari.event("ChannelDestroyed")
 
 
+async def test_a_body_that_is_not_json_is_refused(fake_asterisk: FakeAsterisk) -> None:
+    async with aiohttp.ClientSession(headers={"Authorization": "Basic YXN0ZXJpc2s6YXN0ZXJpc2s="}) as session:
+        with fake_asterisk.expect_violations() as caught:
+            async with session.post(f"{fake_asterisk.ari_url}/bridges", data={"type": "mixing"}) as resp:
+                assert resp.status == 400
+        assert "application/json" in caught[0].problems[0]
+
+
 async def test_every_event_is_checked_against_events_json(fake_asterisk: FakeAsterisk) -> None:
     with pytest.raises(EventModelError, match="unknown field 'colour'"):
         fake_asterisk.emit(

@@ -83,6 +83,10 @@ async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamRespons
     body: dict[str, Any] | None = None
     if request.can_read_body:
         payload = await request.read()
+        if payload.strip() and request.content_type != "application/json":
+            problem = f"a body sent as {request.content_type!r}: Asterisk reads only application/json bodies"
+            fake.record_violation(request.method, record.path, [problem])
+            return answer(400, {"message": problem})
         if payload.strip():
             try:
                 parsed = json.loads(payload)
