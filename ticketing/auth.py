@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,6 +62,18 @@ async def actor_for_token(sessions: async_sessionmaker[AsyncSession], token: str
     return actor
 
 
+# Other ways a request is identified (issue 7: the console's session cookie, console/auth/identity.py).
+# Each hook gives the actor of the request being handled, or None; asked only without an Authorization
+# header, so a Bearer token always wins.
+RequestIdentity = Callable[[], Awaitable[Actor | None]]
+identity_hooks: list[RequestIdentity] = []
+
+
 async def authenticate(sessions: async_sessionmaker[AsyncSession], authorization: str | None) -> Actor:
-    """The actor behind a request's Authorization header, or `Unauthenticated`."""
+    """The actor behind a request's Authorization header (or a hook's identity), or `Unauthenticated`."""
+    if not authorization:
+        for hook in identity_hooks:
+            actor = await hook()
+            if actor is not None:
+                return actor
     return await actor_for_token(sessions, bearer_token(authorization))
