@@ -111,6 +111,8 @@ class RequestRecord:
     status: int = 0
     response: Any = None
     operation: str = ""
+    events_before: int = 0  # len(events_sent) when the request arrived
+    events_at_response: int = 0  # … when the response went out (events in between came first)
 
 
 @dataclass(eq=False)

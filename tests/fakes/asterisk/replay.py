@@ -4,7 +4,9 @@ The requests of the trace are sent in order (ids mapped to the fake's), each aft
 trace shows before it have arrived and at the trace's time scaled by the time factor. Responses are
 compared field by field, and so is the sequence of events, after normalising what legitimately differs
 (ids, timestamps, name sequence numbers, protocol ids) and leaving out events the fake does not model
-(`RTPAUDIOQOS*`/`BRIDGEPEER*` varsets, `ChannelConnectedLine`).
+(`RTPAUDIOQOS*`/`BRIDGEPEER*` varsets, `ChannelConnectedLine`). It also checks the orderings of
+HTTP responses and events that the traces' README states (answer/addChannel events first, the 204 of
+DELETE /channels first), using the fake's own record of what it sent before each response.
 """
 
 from __future__ import annotations
@@ -158,6 +160,8 @@ class Replay:
         connected = False
         closed_for_gap = False
         pending: tuple[dict[str, Any], int, Any] | None = None
+        pending_events: list[str] = []  # modelled trace events between a request and its response
+        ours_before: list[str] = []  # modelled events the fake sent before answering that request
         rest_index = -1
         for line in self.trace:
             at = t0 + line["t"] * factor
@@ -173,6 +177,8 @@ class Replay:
             if line["dir"] == "event":
                 if connected and modelled(line["event"]):
                     self.outcome.trace_events.append(line["event"])
+                    if pending is not None:
+                        pending_events.append(line["event"]["type"])
                 continue
             if line["dir"] == "request":
                 if line["path"] == "/ari/events":
@@ -214,7 +220,14 @@ class Replay:
                         status, body = await self.ari.request(line["method"], path, query, line["body"])
                 else:
                     status, body = await self.ari.request(line["method"], path, query, line["body"])
+                record = self.fake.requests[-1]
+                ours_before = [
+                    e["type"]
+                    for e in self.fake.events_sent[record.events_before : record.events_at_response]
+                    if modelled(e)
+                ]
                 pending = (line, status, body)
+                pending_events = []
                 continue
             assert pending is not None, "a response line without a request"
             request, status, body = pending
@@ -225,6 +238,7 @@ class Replay:
                 continue
             self.outcome.compared_responses += 1
             where = f"{request['method']} {request['path']} {request['query']}"
+            self._check_response_order(request, where, ours_before, pending_events)
             if status != line["status"]:
                 self.outcome.mismatches.append(f"{where}: status {status}, trace {line['status']} ({body})")
                 continue
@@ -237,6 +251,22 @@ class Replay:
         await asyncio.sleep(0.05)
         await self._catch_up(len(self.outcome.trace_events))
         self._compare_events()
+
+    def _check_response_order(
+        self, request: dict[str, Any], where: str, ours: list[str], trace: list[str]
+    ) -> None:
+        """The orderings the README of the traces states: the events of `answer` and `addChannel` come
+        before their 204, and `DELETE /channels/{id}` answers before any of its events. (Other lines
+        of a trace interleave HTTP and WebSocket as the recording client happened to read them.)"""
+        path = request["path"]
+        if request["method"] == "POST" and (path.endswith("/answer") or path.endswith("/addChannel")):
+            missing = [t for t in set(trace) if ours.count(t) < trace.count(t)]
+            if missing:
+                self.outcome.mismatches.append(
+                    f"{where}: {missing} should come before the response; ours {ours}"
+                )
+        elif request["method"] == "DELETE" and re.fullmatch(r"/ari/channels/[^/]+", path) and ours:
+            self.outcome.mismatches.append(f"{where}: the 204 should come before {ours}")
 
     async def _unauthenticated(self, path: str, query: dict[str, str]) -> tuple[int, Any]:
         import aiohttp

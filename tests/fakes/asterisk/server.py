@@ -59,10 +59,12 @@ async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamRespons
         if key != "api_key":
             query.setdefault(key, []).append(value)
     record = RequestRecord(request.method, "/ari" + path, {k: v[-1] for k, v in query.items()}, None)
+    record.events_before = record.events_at_response = len(fake.events_sent)
     fake.requests.append(record)
 
     def answer(status: int, body: Any) -> web.Response:
         record.status, record.response = status, body
+        record.events_at_response = len(fake.events_sent)
         return _json(status, body)
 
     if not _authorized(fake, request):
@@ -132,6 +134,7 @@ async def _send(
     fake: FakeAsterisk, request: web.Request, reply: Reply, record: RequestRecord
 ) -> web.StreamResponse:
     record.status, record.response = reply.status, reply.body
+    record.events_at_response = len(fake.events_sent)
     if reply.raw is not None:
         resp: web.Response = web.Response(
             status=reply.status, body=reply.raw, content_type=reply.content_type
