@@ -16,6 +16,7 @@ in the same transaction as the entry row.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
@@ -97,6 +98,12 @@ def segmenter() -> _Segmenter:
 
 def warm_up() -> None:
     segmenter()
+
+
+async def ready() -> None:
+    """Load the segmenter in a thread the first time, so the event loop never stalls on it."""
+    if _segmenter is None:
+        await asyncio.to_thread(segmenter)
 
 
 def segment(value: str) -> str:

@@ -117,6 +117,7 @@ class KnowledgeService:
         unit_id, unit_name = await self._unit_of(actor, fields)
         access.check_write_entry(actor, unit_id)
         entry = new_entry(fields, unit_id, unit_name)
+        await search.ready()
         async with self._sessions.begin() as session:
             return await self._insert(session, actor, entry)
 
@@ -154,6 +155,7 @@ class KnowledgeService:
         `changes["version"]`, when given, is the version the editor started from; if someone else saved
         in between, `StaleVersion` is raised instead of silently overwriting their change.
         """
+        await search.ready()
         async with self._sessions.begin() as session:
             row = await session.get(EntryRow, entry_id, with_for_update=True)
             if row is None:
@@ -204,10 +206,12 @@ class KnowledgeService:
 
     async def search(self, query: str, limit: int = 10, unit_id: int | None = None) -> list[Found]:
         """Entries in force matching a typed Chinese query, best first (知识检索)."""
+        await search.ready()
         return await self._find(search.query_terms(query), limit, unit_id)
 
     async def suggest(self, transcript: str, limit: int = 5) -> list[Found]:
         """Entries in force that match what is being said on a call (the console's 推荐知识, the draft)."""
+        await search.ready()
         return await self._find(search.transcript_terms(transcript), limit, None)
 
     async def _find(self, terms: Sequence[str], limit: int, unit_id: int | None) -> list[Found]:
@@ -282,6 +286,7 @@ class KnowledgeService:
     async def import_entries(self, actor: Actor, items: Sequence[Mapping[str, Any]]) -> ImportReport:
         """Create or revise entries in one transaction, matched by (unit, title); unchanged ones stay as they are."""
         created = updated = unchanged = 0
+        await search.ready()
         resolved = [await self._unit_of(actor, item) for item in items]
         async with self._sessions.begin() as session:
             for item, (unit_id, unit_name) in zip(items, resolved, strict=True):

@@ -20,7 +20,6 @@ Errors are `{"error": <error_id>, "message": <Chinese (English)>}`.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -358,10 +357,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         app[KNOWLEDGE] = knowledge
     if EXPERTS not in app:
         app[EXPERTS] = experts
-    # jieba loads its dictionary once per process (about a second): do it off the event loop.
-    warming = asyncio.ensure_future(asyncio.to_thread(search.warm_up))
     yield
-    await warming
 
 
 def setup(app: web.Application) -> None:
