@@ -84,4 +84,7 @@ def _package_setups() -> list[Any]:
     from recordings.web import setup as setup_recordings
 
     setups.append(setup_recordings)
+    from console.web import setup as setup_console
+
+    setups.append(setup_console)
     return setups

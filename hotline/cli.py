@@ -77,6 +77,9 @@ def _registrars() -> list[Registrar]:
     from recordings.cli import register as register_recordings
 
     regs.append(register_recordings)
+    from console.cli import register as register_console
+
+    regs.append(register_console)  # after ticketing: it adds `user set-password` to ticketing's `user`
     return regs
 
 

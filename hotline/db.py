@@ -25,7 +25,7 @@ NAMING = {
 }
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATING_PACKAGES = ("ticketing", "callflow", "recordings", "asr", "sms_feedback", "hotline", "knowledge")
+MIGRATING_PACKAGES = ("ticketing", "callflow", "recordings", "asr", "sms_feedback", "hotline", "knowledge", "console")
 
 
 class Base(DeclarativeBase):

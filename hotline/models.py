@@ -12,6 +12,7 @@ MODEL_MODULES = (
     "sms_feedback.adapters.orm",
     "hotline.auth.orm",
     "knowledge.adapters.orm",
+    "console.adapters.orm",
 )
 
 

@@ -1,0 +1,1 @@
+"""Password sign-in, server-side sessions, CSRF and the sign-in audit (登录与会话)."""
