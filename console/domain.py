@@ -58,18 +58,18 @@ class Offer(StrEnum):
     REJECT_EXTENSION = "reject-extension"  # 驳回延期
 
 
-def offers(role: Role, state: State, own_unit: bool, extension_pending: bool) -> list[Offer]:
-    """The actions to show to `role` on an order in `state`."""
+def offers(role: Role, state: State, own_unit: bool, extension_pending: bool, difficult: bool) -> list[Offer]:
+    """The actions to show to `role` on an order in `state` (extensions: difficult matters only, 疑难事项)."""
     out: list[Offer] = []
     if role in UNIT_STAFF and own_unit:
         if state is State.DISPATCHED:
             out += [Offer.SIGN, Offer.RETURN]
         elif state is State.SIGNED:
             out += [Offer.HANDLE, Offer.REPLY, Offer.RETURN]
-            out += [] if extension_pending else [Offer.EXTENSION]
+            out += [Offer.EXTENSION] if difficult and not extension_pending else []
         elif state is State.HANDLING:
             out += [Offer.REPLY, Offer.RETURN]
-            out += [] if extension_pending else [Offer.EXTENSION]
+            out += [Offer.EXTENSION] if difficult and not extension_pending else []
     if role in HOTLINE_STAFF and state is State.REPLIED:
         out.append(Offer.CLOSE)
     if role in SUPERVISORS and extension_pending and state in (State.SIGNED, State.HANDLING):

@@ -167,7 +167,7 @@ async def _render_order(
         state_zh=state.label_zh,
         urgency=view.urgency(state, order.sign_due, order.due, at, tz(request)),
         urgency_zh=view.URGENCY_ZH[view.urgency(state, order.sign_due, order.due, at, tz(request))],
-        offers=[o.value for o in view.offers(signed.actor.role, state, own, pending)],
+        offers=[o.value for o in view.offers(signed.actor.role, state, own, pending, order.complexity == wo.Complexity.DIFFICULT.value)],
         unit_name=names.get(order.unit_id, "—") if order.unit_id else "—",
         action_zh=lambda a: wo.Action(a).label_zh if a in {x.value for x in wo.Action} else a,
         state_label=lambda s: wo.State(s).label_zh if s in {x.value for x in wo.State} else (s or ""),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -24,7 +25,8 @@ from ticketing.domain.roles import Actor
 log = logging.getLogger("console.access")
 
 SIGN_IN = web.AppKey("console_sign_in", SignInService)
-SIGNED_IN = "console_signed_in"  # request key: SignedIn | None
+# request key of the request's SignedIn (or None); aiohttp before 3.13 has no RequestKey
+SIGNED_IN: Any = web.RequestKey("console_signed_in", object) if hasattr(web, "RequestKey") else "console_signed_in"
 _CURRENT: ContextVar[SignedIn | None] = ContextVar("console_signed_in", default=None)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
