@@ -199,6 +199,20 @@ class Controller:
         worker.queue.put_nowait(Begin(resumed))
         return True
 
+    def adopt(self, session: CallSession) -> None:
+        """Give `session.channel_id` to `session` from now on: a call handed on inside the app (the menu
+        hands its caller to the seat queue) or a channel we are about to create (an agent leg: its events
+        before `StasisStart` must reach us). The channel's current session, if any, is finished after
+        the item it is handling; events already queued for it are dropped."""
+        current = self.workers.get(session.channel_id)
+        if current is not None:
+            current.session.finish()
+        worker = _Worker(self, session)
+        self.workers[session.channel_id] = worker
+        self.stats.calls_started += 1
+        self.stats.peak_calls = max(self.stats.peak_calls, len(self.workers))
+        worker.queue.put_nowait(Begin(False))
+
     def _forget(self, worker: _Worker) -> None:
         channel_id = worker.session.channel_id
         if self.workers.get(channel_id) is worker:
