@@ -7,7 +7,8 @@
    migrated by `hotline db upgrade`'s code — on SQLite and on PostgreSQL.
 2. Times `KpiQueries.figures(2026Q3)` for every unit (3 runs; the slowest counts). Target < 2 s each.
    Then unlinks the 100 most recent generated repeats and checks them, with 100 other recent complaints,
-   through `RepeatLinker`: time per check (target p95 < 100 ms), repeats re-found, false links.
+   through `RepeatLinker`: time per check (target p95 < 100 ms), repeats re-found, and how many of the
+   other complaints were linked (the generator reuses enterprise names, so some are genuine repeats).
 3. Starts `hotline serve` on that database as a subprocess and sends list requests
    (`GET /api/v1/workorders` with mixed filters and pages) from 50 concurrent clients over real HTTP,
    half as a supervisor, half as unit handlers. Target p99 < 1 s.
@@ -308,7 +309,7 @@ async def time_repeats(url: str, checks: int = 100) -> dict[str, Any]:
         )).all())
     jieba_keywords("预热分词词典")  # load jieba's dictionary before timing
     timings: list[float] = []
-    found, wrong, false_links = 0, 0, 0
+    found, wrong, other_links, by_enterprise = 0, 0, 0, 0
     for order_id in [*known, *others]:
         t0 = time.perf_counter()
         async with sessions.begin() as session:
@@ -322,15 +323,17 @@ async def time_repeats(url: str, checks: int = 100) -> dict[str, Any]:
             elif match is not None:
                 wrong += 1
         elif match is not None:
-            false_links += 1
+            other_links += 1
+            by_enterprise += match.same_enterprise and not match.same_phone
     await engine.dispose()
     p95 = statistics.quantiles(timings, n=20)[18]
     recall = found / len(known) if known else 0.0
     print(f"  repeat check of {len(timings)} recent complaints: median {statistics.median(timings):.1f} ms, "
           f"p95 {p95:.1f} ms; re-found {found}/{len(known)} known repeats ({wrong} linked elsewhere), "
-          f"{false_links}/{len(others)} other complaints linked")
+          f"{other_links}/{len(others)} other complaints linked ({by_enterprise} of them: the same generated "
+          f"enterprise name with the same matter)")
     return {"repeat_check_p95_ms": round(p95, 1), "repeat_checks": len(timings), "repeat_recall": round(recall, 3),
-            "repeat_false_links": false_links}
+            "repeat_other_links": other_links}
 
 
 async def time_kpi(url: str) -> dict[str, Any]:

@@ -1,20 +1,21 @@
 """Linking repeat complaints (重复投诉) in the database: find the earlier work order, flag, supervise.
 
 `RepeatLinker.link(session, order, now)` works inside the caller's transaction (the registration, or
-the watcher's sweep): it loads the candidates — same phone (last 8 digits) or same enterprise
-(brackets and spaces folded), received within the window before this one — runs the pure
-`find_repeat`, and on a match sets `repeat_of` and `repeat_reason`, opens a supervision order of kind
-"repeat" against the unit that handled the earlier order (the repeat counts against its first-time
-resolution), writes a "supervise" event on the new order's trail, and queues a DingTalk notice to that
-unit when it has a robot. Idempotent: an order already linked, or already supervised as a repeat, is
-left alone.
+the watcher's sweep). It loads the candidates: orders received within the window before this one from
+the same phone or the same enterprise, looked up through the indexed columns in their usual stored
+forms (the number as given, as digits, with 86/+86/0086; the name as given, without spaces, with ASCII
+or full-width brackets). The pure `find_repeat` decides. On a match it sets `repeat_of` and
+`repeat_reason`, opens a supervision order of kind "repeat" against the unit that handled the earlier
+order (the repeat counts against its first-time resolution), writes a "supervise" event on the new
+order's trail, and queues a DingTalk notice to that unit when it has a robot. Idempotent: an order
+already linked, or already supervised as a repeat, is left alone.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ticketing.adapters.orm import SupervisionOrderRow, UnitRow, WorkOrderEventRow, WorkOrderRow
@@ -47,11 +48,21 @@ def facts(row: WorkOrderRow) -> ComplaintFacts:
     )
 
 
-def _folded(column: object) -> object:
-    folded = column
-    for old, new in (("（", "("), ("）", ")"), (" ", ""), ("　", "")):
-        folded = func.replace(folded, old, new)
-    return folded
+def phone_variants(phone: str | None) -> list[str]:
+    """The ways a caller's number is stored (as given, digits, with 86/+86/0086): an indexed IN lookup."""
+    digits = normalise_phone(phone)
+    if not digits or not phone:
+        return []
+    return sorted({phone, phone.strip(), digits, f"86{digits}", f"+86{digits}", f"+86 {digits}", f"0086{digits}"})
+
+
+def enterprise_variants(name: str | None) -> list[str]:
+    """The enterprise name as given, folded, and with full-width brackets: an indexed IN lookup."""
+    folded = normalise_enterprise(name)
+    if not folded or not name:
+        return []
+    full_width = folded.replace("(", "（").replace(")", "）")
+    return sorted({name, name.strip(), folded, full_width})
 
 
 class RepeatLinker:
@@ -61,13 +72,11 @@ class RepeatLinker:
         self.policy = policy or RepeatPolicy()
 
     async def candidates(self, session: AsyncSession, order: WorkOrderRow) -> list[WorkOrderRow]:
-        same: list[object] = []
-        phone = normalise_phone(order.caller_phone)
-        if phone:
-            same.append(W.caller_phone.like(f"%{phone[-8:]}"))
-        enterprise = normalise_enterprise(order.enterprise)
-        if enterprise:
-            same.append(_folded(W.enterprise) == enterprise)
+        same = []
+        if phones := phone_variants(order.caller_phone):
+            same.append(W.caller_phone.in_(phones))
+        if names := enterprise_variants(order.enterprise):
+            same.append(W.enterprise.in_(names))
         if not same:
             return []
         stmt = (
@@ -77,7 +86,7 @@ class RepeatLinker:
                 W.state != "draft",
                 W.received_at >= order.received_at - timedelta(days=self.policy.window_days),
                 W.received_at <= order.received_at,
-                or_(*same),  # type: ignore[arg-type]
+                or_(*same),
             )
             .order_by(W.received_at.desc())
             .limit(200)
