@@ -141,3 +141,13 @@ def test_rare_words_weigh_more_than_common_ones() -> None:
     common, _ = keyword_similarity("公司领导", "公司员工")
 
     assert rare > common
+
+
+def test_the_database_lookup_covers_the_usual_stored_forms_of_a_number_and_a_name() -> None:
+    from ticketing.repeat_links import enterprise_variants, phone_variants
+
+    assert {"13800001111", "+8613800001111", "8613800001111", "+86 138-0000-1111"} <= set(
+        phone_variants("+86 138-0000-1111")
+    )
+    assert {"某某(县)有限公司", "某某（县）有限公司"} <= set(enterprise_variants("某某 （县）有限公司"))
+    assert phone_variants(None) == [] and enterprise_variants("  ") == []
