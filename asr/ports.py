@@ -50,12 +50,14 @@ class AudioSource:
     """A recording to transcribe: a WAV file (any PCM/μ-law/A-law WAV, or raw .sln/.sln16) and its speaker.
 
     `phrases` restricts the recognizer to a phrase list (a Vosk grammar), for short answers with known
-    wording; empty means free speech.
+    wording; empty means free speech. `channel` (1-based) takes one channel of a multi-channel file,
+    e.g. the caller's side of a stereo call recording; None mixes all channels.
     """
 
     path: Path
     speaker: str = UNKNOWN
     phrases: tuple[str, ...] = ()
+    channel: int | None = None
 
 
 class LiveStream(Protocol):

@@ -3,6 +3,8 @@
 One file prints one indented JSON transcript; several print one JSON object per line, in the order
 given. `--out DIR` writes DIR/<file name>.json instead. `--call` merges the files (e.g. the caller and
 agent tracks of one call, named with `--speaker` once per file) into one speaker-labelled transcript;
+`--stereo-call` reads each file as a stereo call recording (channel 1 the caller, channel 2 the agent)
+and prints one merged transcript per file;
 `--phrase` (repeatable) restricts recognition to a phrase list.
 The JSON has "segments" (speaker, text, start, end, words with timings and confidences) and "turns",
 so its output can be given straight to `hotline draft`.
@@ -50,13 +52,23 @@ def register_transcribe(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         metavar="TEXT",
         help="restrict recognition to these phrases (repeat; e.g. the expected short answers)",
     )
+    parser.add_argument(
+        "--stereo-call",
+        action="store_true",
+        help="each FILE is a stereo call recording: channel 1 the caller, channel 2 the agent",
+    )
     parser.add_argument("--workers", type=int, help="decoding processes (default: HOTLINE_ASR_WORKERS)")
     parser.set_defaults(func=_transcribe)
 
 
 def _transcribe(args: argparse.Namespace) -> int:
     try:
-        sources = _sources(args.files, args.speaker or [], args.phrase)
+        if args.stereo_call:
+            if args.speaker or args.call:
+                raise ValueError("--stereo-call 已按声道区分来电人和话务员，不能再用 --speaker 或 --call")
+            sources = _stereo_sources(args.files, args.phrase)
+        else:
+            sources = _sources(args.files, args.speaker or [], args.phrase)
     except ValueError as exc:
         print(f"参数错误：{exc}", file=sys.stderr)
         return 2
@@ -78,6 +90,9 @@ def _transcribe(args: argparse.Namespace) -> int:
     if args.call:
         name = "+".join(s.path.stem for s in sources)
         transcripts = [merge_tracks(transcripts, source=name)]
+    if args.stereo_call:
+        pairs = zip(transcripts[::2], transcripts[1::2], strict=True)
+        transcripts = [merge_tracks([c, a], source=c.source) for c, a in pairs]
     _emit(transcripts, args.out)
     return 0
 
@@ -87,6 +102,12 @@ def _sources(files: Sequence[Path], speakers: Sequence[str], phrases: Sequence[s
         raise ValueError(f"--speaker 应给出 1 次或每个文件 1 次 (given {len(speakers)} for {len(files)} files)")
     labels = list(speakers) * len(files) if len(speakers) == 1 else list(speakers) or [UNKNOWN] * len(files)
     return [AudioSource(f, s, tuple(phrases)) for f, s in zip(files, labels, strict=True)]
+
+
+def _stereo_sources(files: Sequence[Path], phrases: Sequence[str]) -> list[AudioSource]:
+    """Two sources per stereo call recording: the caller's channel, then the agent's."""
+    sides = ((CALLER, 1), (AGENT, 2))
+    return [AudioSource(f, who, tuple(phrases), channel) for f in files for who, channel in sides]
 
 
 async def _run(transcriber: Transcriber, sources: list[AudioSource]) -> list[Transcript]:

@@ -109,13 +109,15 @@ def _worker_status() -> WorkerStatus:
     return WorkerStatus(pid=os.getpid(), model_loads=_worker_model_loads)
 
 
-def decode_file(path: str, phrases: Sequence[str], chunk_seconds: float) -> dict[str, Any]:
+def decode_file(
+    path: str, phrases: Sequence[str], chunk_seconds: float, channel: int | None = None
+) -> dict[str, Any]:
     """Decode one recording in a worker: Vosk result objects, rate, duration and the CPU time spent."""
     if _worker_model is None:
         raise AsrUnavailable("worker started without a model")
     cpu_start = time.process_time()
     results: list[dict[str, Any]] = []
-    with open_pcm16_mono(Path(path)) as pcm:
+    with open_pcm16_mono(Path(path), channel) as pcm:
         recognizer = new_recognizer(_worker_model, pcm.sample_rate, phrases)
         for chunk in pcm.chunks(chunk_seconds):
             if recognizer.AcceptWaveform(chunk):
@@ -188,7 +190,9 @@ class VoskTranscriber:
 
     async def transcribe_with_stats(self, audio: AudioSource) -> tuple[Transcript, DecodeStats]:
         wall_start = time.perf_counter()
-        raw = await self._in_worker(decode_file, str(audio.path), tuple(audio.phrases), self.chunk_seconds)
+        raw = await self._in_worker(
+            decode_file, str(audio.path), tuple(audio.phrases), self.chunk_seconds, audio.channel
+        )
         segments = tuple(
             segment
             for result in raw["results"]

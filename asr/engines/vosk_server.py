@@ -89,7 +89,7 @@ class VoskServerTranscriber:
         raise AsrUnavailable("; ".join(errors))
 
     async def transcribe(self, audio: AudioSource) -> Transcript:
-        pcm, rate = await asyncio.to_thread(read_pcm16_mono, audio.path)
+        pcm, rate = await asyncio.to_thread(read_pcm16_mono, audio.path, audio.channel)
         duration = len(pcm) / 2 / rate if rate else 0.0
         segments: list[Segment] = []
         if pcm:

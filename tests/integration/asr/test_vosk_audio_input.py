@@ -51,6 +51,28 @@ def test_a_stereo_recording_is_mixed_to_mono_by_sox_keeping_its_rate(tmp_path: P
     assert max(abs(s) for s in array.array("h", pcm)) > 4000  # the tone survived the mix
 
 
+def test_one_side_of_a_stereo_call_recording_is_taken_by_its_channel(tmp_path: Path) -> None:
+    caller = tone(tmp_path / "caller.wav", rate=8000, seconds=0.5)
+    voice = array.array("h", read_pcm16_mono(caller)[0])
+    both = array.array("h", [0] * (2 * len(voice)))
+    both[0::2] = voice  # the caller on the left, a silent agent on the right
+    call = tmp_path / "call.wav"
+    with wave.open(str(call), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(both.tobytes())
+
+    left, _ = read_pcm16_mono(call, channel=1)
+    right, rate = read_pcm16_mono(call, channel=2)
+    with pytest.raises(AudioUnreadable, match="没有第 3 声道"):
+        read_pcm16_mono(call, channel=3)
+
+    assert rate == 8000 and len(left) == len(right) == 8000
+    assert left == read_pcm16_mono(caller)[0]
+    assert max(abs(s) for s in array.array("h", right)) == 0
+
+
 def test_an_8_bit_a_law_recording_is_converted(tmp_path: Path) -> None:
     source = tone(tmp_path / "src.wav", rate=8000, seconds=0.5)
     alaw = tmp_path / "alaw.wav"

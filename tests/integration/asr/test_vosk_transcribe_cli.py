@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,30 @@ async def test_a_call_merged_from_its_tracks_prints_json_the_draft_command_reads
     saved.write_text(printed, encoding="utf-8")
     [(_, turns)] = read_transcripts(saved)
     assert [t.speaker for t in turns] == ["caller", "agent", "caller"]
+
+
+async def test_a_stereo_call_recording_is_split_by_channel_into_caller_and_agent(
+    vosk_server: RunningVoskServer,
+    korean_speech: KoreanSpeech,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stereo = tmp_path / "call-0042.wav"
+    merge = ["sox", "-M", str(korean_speech.caller_track), str(korean_speech.agent_track), str(stereo)]
+    await asyncio.to_thread(subprocess.run, merge, check=True)
+    monkeypatch.setenv("HOTLINE_ASR_URL", vosk_server.url)
+    args = ["transcribe", str(stereo), "--stereo-call"]
+    args += ["--phrase", CALLER_OPENING, "--phrase", CALLER_FOLLOW_UP, "--phrase", AGENT_REPLY]
+
+    code = await asyncio.to_thread(main, args)
+
+    assert code == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["source"] == str(stereo)
+    assert document["speakers"] == ["caller", "agent"]
+    assert [t["speaker"] for t in document["turns"]] == ["caller", "agent", "caller"]
+    assert [c["sample_rate"] for c in vosk_server.server.configs] == [8000, 8000]
 
 
 def test_a_folder_that_is_not_a_model_fails_with_a_chinese_message_and_no_output(
