@@ -161,7 +161,9 @@ class VoskTranscriber:
         workers: int = 1,
         live_streams: int = 2,
         chunk_seconds: float = CHUNK_SECONDS,
+        live_model: vosk.Model | None = None,
     ) -> None:
+        """`live_model`: the same model already loaded in this process, to share with live streams."""
         self.model_path = check_model_dir(model_path)
         self.workers = max(1, workers)
         self.live_streams = max(0, live_streams)
@@ -169,7 +171,7 @@ class VoskTranscriber:
         self._pool: ProcessPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._threads: ThreadPoolExecutor | None = None
-        self._live_model: vosk.Model | None = None
+        self._live_model: vosk.Model | None = live_model
         self._live_model_lock = asyncio.Lock()
         self._live_in_use = 0
 

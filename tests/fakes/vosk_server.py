@@ -183,11 +183,12 @@ def korean_speech(tmp_path_factory: pytest.TempPathFactory) -> KoreanSpeech:
 
 
 @pytest.fixture(scope="session")
-def vosk_transcriber(korean_model_path: Path) -> Iterator[Any]:
-    """The in-process engine with one worker process that has loaded the Korean model."""
+def vosk_transcriber(korean_model_path: Path, korean_model: Any) -> Iterator[Any]:
+    """The in-process engine with one worker process that has loaded the Korean model; its live
+    streams share the model this process loaded for the local vosk-server."""
     from asr.engines.vosk_engine import VoskTranscriber
 
-    engine = VoskTranscriber(korean_model_path, workers=1, live_streams=2)
+    engine = VoskTranscriber(korean_model_path, workers=1, live_streams=2, live_model=korean_model)
     asyncio.run(engine.start())
     yield engine
     engine.shutdown()
