@@ -384,9 +384,9 @@ class QueuedCallerSession(CallSession):
 
     async def _save_now(self) -> None:
         try:
-            await self.queue.store.save_call(self.seat_call)
             if self.record is not None and self.queue.records is not None:
                 await self.queue.records.save(self.record)
+            await self.queue.store.save_call(self.seat_call)
         except Exception:
             log.exception("call %s: seat record not saved", self.call_id)
 
