@@ -19,15 +19,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import statistics
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Protocol
 
 import jieba
-import jieba.analyse
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,9 +62,8 @@ class _Segmenter:
         self.tokenizer.initialize()
         for word in DOMAIN_WORDS:
             self.tokenizer.add_word(word, freq=20000)
-        tfidf = jieba.analyse.TFIDF()
-        self.idf: dict[str, float] = dict(tfidf.idf_freq)
-        self.median_idf = float(tfidf.median_idf)
+        self.idf = _load_idf(Path(jieba.__file__).parent / "analyse" / "idf.txt")
+        self.median_idf = statistics.median(self.idf.values())
 
     def words(self, value: str) -> list[str]:
         """Search-mode words: each word of the precise cut, preceded by every dictionary word inside it.
@@ -80,6 +80,17 @@ class _Segmenter:
                 out.extend(word[i : i + n] for i in range(len(word) - n + 1) if freq.get(word[i : i + n]))
             out.append(word)
         return [w.lower() for w in out]
+
+
+def _load_idf(path: Path) -> dict[str, float]:
+    """jieba's general-language IDF table ("word idf" lines); read here because jieba leaves it open."""
+    idf: dict[str, float] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _, value = line.strip().partition(" ")
+            if word and value:
+                idf[word] = float(value)
+    return idf
 
 
 _segmenter: _Segmenter | None = None

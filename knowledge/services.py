@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge import search
@@ -156,18 +157,27 @@ class KnowledgeService:
         in between, `StaleVersion` is raised instead of silently overwriting their change.
         """
         await search.ready()
-        async with self._sessions.begin() as session:
-            row = await session.get(EntryRow, entry_id, with_for_update=True)
-            if row is None:
-                raise EntryNotFound(entry_id)
-            current = repo.to_entry(row)
-            access.check_write_entry(actor, current.unit_id)
-            expected = changes.get("version")
-            if expected is not None and expected != current.version:
-                raise StaleVersion(entry_id, int(expected), current.version)
-            updated, delta = revise(current, changes)
-            if delta:
-                await self._save_revision(session, row, updated, delta, actor)
+        based_on = 0
+        try:
+            async with self._sessions.begin() as session:
+                row = await session.get(EntryRow, entry_id, with_for_update=True)
+                if row is None:
+                    raise EntryNotFound(entry_id)
+                current = repo.to_entry(row)
+                based_on = current.version
+                access.check_write_entry(actor, current.unit_id)
+                expected = changes.get("version")
+                if expected is not None and expected != current.version:
+                    raise StaleVersion(entry_id, int(expected), current.version)
+                updated, delta = revise(current, changes)
+                if delta:
+                    await self._save_revision(session, row, updated, delta, actor)
+        except IntegrityError as exc:
+            # Another revision of the same version committed first (SQLite has no row lock to wait on):
+            # the unique (entry, version) key refuses the second one.
+            async with self._sessions() as session:
+                latest = await session.get(EntryRow, entry_id)
+            raise StaleVersion(entry_id, based_on, latest.version if latest else based_on) from exc
         return updated, delta
 
     async def _save_revision(

@@ -3,6 +3,7 @@ the clock at Tue 2025-09-30 16:00 Asia/Shanghai."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
@@ -218,3 +219,16 @@ async def test_the_index_knows_how_common_each_word_is(kb_api: KbApi) -> None:
     assert shares.get("申请", 0) > 0.3  # in most seed entries
     assert 0 < shares.get("叉车", 1 / total) <= 2 / total  # one entry (PostgreSQL may count it among the rare)
     assert "火星" not in shares
+
+
+async def test_two_editors_saving_the_same_version_at_once_one_wins_one_is_told(kb_api: KbApi) -> None:
+    entry_id = kb_api.seed_ids["特种设备使用登记"]
+    first, second = await asyncio.gather(
+        kb_api.call("PATCH", f"/kb/entries/{entry_id}", "market", {"version": 1, "tags": ["叉车"]}),
+        kb_api.call("PATCH", f"/kb/entries/{entry_id}", "market", {"version": 1, "tags": ["锅炉"]}),
+    )
+    assert sorted([first[0], second[0]]) == [200, 409], (first, second)
+    loser = first if first[0] == 409 else second
+    assert loser[1]["error"] == "kb-stale-version"
+    detail = await kb_api.ok("GET", f"/kb/entries/{entry_id}", "agent")
+    assert detail["version"] == 2 and len(detail["history"]) == 2
