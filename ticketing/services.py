@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from ticketing import auth
@@ -114,6 +114,12 @@ class WorkOrderService:
         bind = sessions.kw.get("bind")
         if bind is not None and bind.dialect.name == "sqlite":
             self._write_lock = asyncio.Lock()
+        # Lists only read: without a transaction there is no BEGIN/ROLLBACK round trip per request.
+        self._reads = sessions
+        if isinstance(bind, AsyncEngine):
+            self._reads = async_sessionmaker(
+                bind.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+            )
 
     def _writing(self) -> AbstractAsyncContextManager[Any]:
         return self._write_lock if self._write_lock is not None else nullcontext()
@@ -387,7 +393,7 @@ class WorkOrderService:
     async def search(self, actor: Actor, filters: repository.SearchFilters) -> Page:
         if actor.role.is_unit_staff and filters.unit_id not in (None, actor.unit_id):
             return Page([], 0, filters.limit, filters.offset)
-        async with self._sessions() as session:
+        async with self._reads() as session:
             rows, total, exact = await repository.search(session, filters, actor)
         return Page(rows, total, filters.limit, filters.offset, exact)
 

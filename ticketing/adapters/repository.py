@@ -276,26 +276,23 @@ def _filtered(stmt: Select[Any], filters: SearchFilters, actor: Actor) -> Select
     return stmt
 
 
-# A text search scans the table; counting every match of a common word would cost more than the page
-# itself, so such totals stop at this many (the answer says `total_exact: false`, shown as "1000+").
-TEXT_COUNT_CAP = 1000
+# Counting every match costs more than the page itself once matches run into the tens of thousands
+# (and a text search scans the table), so totals stop at these caps: the answer then says
+# `total_exact: false` and a reader sees "10000+". Exact figures per period are the KPI report's job.
+COUNT_CAP = 10_000
+TEXT_COUNT_CAP = 1_000
 
 
 async def search(
     session: AsyncSession, filters: SearchFilters, actor: Actor
 ) -> tuple[list[WorkOrderRow], int, bool]:
     """One page of matching work orders, newest receipt first, the total count and whether it is exact
-    (always, except a text search with more matches than `TEXT_COUNT_CAP` or the page's end)."""
-    exact = True
-    if filters.text:
-        cap = max(TEXT_COUNT_CAP, filters.offset + filters.limit)
-        matches = _filtered(select(WorkOrderRow.id), filters, actor).limit(cap + 1).subquery()
-        total = int((await session.execute(select(func.count()).select_from(matches))).scalar_one())
-        if total > cap:
-            total, exact = cap, False
-    else:
-        count = _filtered(select(func.count()).select_from(WorkOrderRow), filters, actor)
-        total = int((await session.execute(count)).scalar_one())
+    (it is unless there are more matches than the cap, or than the end of the page asked for)."""
+    cap = max(TEXT_COUNT_CAP if filters.text else COUNT_CAP, filters.offset + filters.limit)
+    matches = _filtered(select(WorkOrderRow.id), filters, actor).limit(cap + 1).subquery()
+    total = int((await session.execute(select(func.count()).select_from(matches))).scalar_one())
+    exact = total <= cap
+    total = min(total, cap)
     stmt = (
         _filtered(select(WorkOrderRow), filters, actor)
         .order_by(WorkOrderRow.received_at.desc(), WorkOrderRow.id.desc())
