@@ -120,9 +120,7 @@ async def test_pages_cover_every_row_once_with_a_total(workorder_api: WorkOrderA
     assert status == 400 and body["field"] == "state"
 
 
-async def test_a_text_search_with_many_matches_counts_up_to_a_cap_and_says_so(
-    workorder_api: WorkOrderApi, monkeypatch
-) -> None:
+async def test_totals_count_up_to_a_cap_and_say_so(workorder_api: WorkOrderApi, monkeypatch) -> None:
     from ticketing.adapters import repository
 
     monkeypatch.setattr(repository, "TEXT_COUNT_CAP", 4)
@@ -144,3 +142,8 @@ async def test_a_text_search_with_many_matches_counts_up_to_a_cap_and_says_so(
     assert exact["total"] == 1 and exact["total_exact"] is True and exact["next_offset"] is None
     plain = await api.ok("GET", "/workorders", "agent", limit=2)
     assert plain["total"] == 8 and plain["total_exact"] is True
+    monkeypatch.setattr(repository, "COUNT_CAP", 5)
+    capped = await api.ok("GET", "/workorders", "agent", limit=2)
+    assert capped["total"] == 5 and capped["total_exact"] is False and capped["next_offset"] == 2
+    last = await api.ok("GET", "/workorders", "agent", limit=2, offset=6)
+    assert last["total"] == 8 and last["total_exact"] is True and last["next_offset"] is None
