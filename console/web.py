@@ -34,6 +34,25 @@ SESSION_POLICY = web.AppKey("console_session_policy", domain.SessionPolicy)
 THROTTLE_POLICY = web.AppKey("console_throttle_policy", domain.ThrottlePolicy)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# `?done=` after a POST → the confirmation line shown on the page it redirects to
+DONE_ZH = {
+    "sign": "已签收",
+    "handle": "已开始办理",
+    "reply": "答复已提交",
+    "close": "已办结",
+    "return": "已退单",
+    "extension": "延期申请已提交",
+    "approve-extension": "已批准延期",
+    "reject-extension": "已驳回延期",
+    "create": "已新建",
+    "update": "已保存",
+    "password": "密码已重置，该用户的会话均已退出",
+    "active": "已更新启用状态",
+    "override": "本地调整已保存",
+    "remove": "本地调整已删除",
+    "import": "年度安排已导入",
+    "logout": "您已退出登录",
+}
 PageHandler = Callable[[web.Request, SignedIn], Awaitable[web.StreamResponse]]
 
 
@@ -75,7 +94,7 @@ def render(
         path=request.path,
         local=local,
         Role=Role,
-        flash=request.query.get("done", ""),
+        flash=DONE_ZH.get(request.query.get("done", ""), ""),
         **context,
     )
     response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")

@@ -7,6 +7,7 @@ command -v sox >/dev/null || need+=(sox)
 { command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || need+=(postgresql)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v chromium >/dev/null || need+=(chromium)  # browser tests (tests/browser, Playwright)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # CJK glyphs in browser screenshots
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2
