@@ -56,26 +56,25 @@ ACTIONS = "办理 变更 延续 补领 注销 申请 查询进度 投诉 咨询�
 
 def generate(units: list[int], rng: random.Random) -> list[dict[str, Any]]:
     sentences = [
-        s + "。"
-        for item in load_entries(SEED)
-        for s in str(item["answer"]).split("。")
-        if len(s) > 8
+        s + "。" for item in load_entries(SEED) for s in str(item["answer"]).split("。") if len(s) > 8
     ]
     combos = [(k, m, a) for k in KINDS for m in MATTERS for a in ACTIONS]
     rng.shuffle(combos)
     entries = []
     for i, (kind, matter, action) in enumerate(combos[:N_ENTRIES]):
         answer = "".join(rng.sample(sentences, 3))
-        entries.append({
-            "unit_id": units[i % len(units)],
-            "title": f"{kind}{matter}{action}（第{i}号）",
-            "question": f"我们是{kind}，{matter}要怎么{action}？",
-            "answer": f"{kind}{matter}{action}：{answer}",
-            "key_points": [f"{matter}{action}", f"适用于{kind}"],
-            "tags": [matter, kind],
-            "effective_from": "2024-01-01",
-            "expires_on": "2030-12-31" if i % 10 else "2024-06-30",  # one in ten expired: filtered out
-        })
+        entries.append(
+            {
+                "unit_id": units[i % len(units)],
+                "title": f"{kind}{matter}{action}（第{i}号）",
+                "question": f"我们是{kind}，{matter}要怎么{action}？",
+                "answer": f"{kind}{matter}{action}：{answer}",
+                "key_points": [f"{matter}{action}", f"适用于{kind}"],
+                "tags": [matter, kind],
+                "effective_from": "2024-01-01",
+                "expires_on": "2030-12-31" if i % 10 else "2024-06-30",  # one in ten expired: filtered out
+            }
+        )
     return entries
 
 
@@ -119,7 +118,9 @@ async def run(url: str, label: str) -> dict[str, Any]:
         async with engine.connect() as conn:
             units = {int(r[0]): str(r[1]) for r in await conn.execute(text("SELECT id, name FROM units"))}
         service = KnowledgeService(
-            sessions, CachedUnits(units), search.index_for(engine.dialect.name),
+            sessions,
+            CachedUnits(units),
+            search.index_for(engine.dialect.name),
             now=lambda: datetime(2025, 9, 30, 8, 0, tzinfo=UTC),
         )
         rng = random.Random(12345)

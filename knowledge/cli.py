@@ -89,7 +89,9 @@ async def _kb_search(args: argparse.Namespace) -> int:
         print(f"未找到与「{query}」相关的有效知识条目")
         return 0
     for i, f in enumerate(found, 1):
-        print(f"{i:>2}. [{f.entry.id}] {f.entry.title}  ({f.entry.unit_name}, 第{f.entry.version}版, 相关度 {f.score:.2f})")
+        print(
+            f"{i:>2}. [{f.entry.id}] {f.entry.title}  ({f.entry.unit_name}, 第{f.entry.version}版, 相关度 {f.score:.2f})"
+        )
         print(f"    {f.excerpt}")
     return 0
 
@@ -146,8 +148,12 @@ def _guarded(command: Callable[[argparse.Namespace], Awaitable[int]]) -> Callabl
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     kb = sub.add_parser("kb", help="knowledge base (知识库)")
     kbsub = kb.add_subparsers(dest="kb_command", required=True)
-    imp = kbsub.add_parser("import", help="create or update entries from a YAML file (matched by unit + title)")
-    imp.add_argument("file", nargs="?", default=str(SEED), help=f"YAML with an entries: list (default {SEED.name})")
+    imp = kbsub.add_parser(
+        "import", help="create or update entries from a YAML file (matched by unit + title)"
+    )
+    imp.add_argument(
+        "file", nargs="?", default=str(SEED), help=f"YAML with an entries: list (default {SEED.name})"
+    )
     imp.set_defaults(func=_guarded(_kb_import))
     find = kbsub.add_parser("search", help="search entries in force, in Chinese")
     find.add_argument("words", nargs="+", help="检索词, e.g. 个体户 变更经营范围")
@@ -158,7 +164,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exsub = expert.add_subparsers(dest="expert_command", required=True)
     add = exsub.add_parser("add", help="add an expert for three-way calls")
     add.add_argument("--name", required=True)
-    add.add_argument("--contact", required=True, help="dial string: PJSIP/expert201 or PJSIP/13900000000@trunk")
+    add.add_argument(
+        "--contact", required=True, help="dial string: PJSIP/expert201 or PJSIP/13900000000@trunk"
+    )
     add.add_argument("--topics", default="", help="comma-separated topics, e.g. 留抵退税,纳税信用")
     add.add_argument("--unit", help="unit id or code, e.g. swj")
     add.add_argument("--duty", help="duty hours, ';'-separated, e.g. '工作日 08:30-12:00,14:00-17:30'")

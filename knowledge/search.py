@@ -34,10 +34,42 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # Words of enterprise matters that jieba's general dictionary splits badly.
 DOMAIN_WORDS = (
-    "浙里办", "一网通办", "一件事", "留抵退税", "增值税留抵退税", "稳岗补贴", "稳岗返还", "营业执照", "经营范围",
-    "个体工商户", "个体户", "食品经营许可", "消防验收", "招投标", "政府采购", "融资担保", "环评审批", "环境影响评价",
-    "特种设备", "工程建设项目", "施工许可", "涉企收费", "拖欠账款", "账款拖欠", "社保费", "社会保险", "用工备案",
-    "企业开办", "电子营业执照", "市场监管", "行政服务中心", "首贷", "续贷", "中小企业", "专精特新", "纳税信用",
+    "浙里办",
+    "一网通办",
+    "一件事",
+    "留抵退税",
+    "增值税留抵退税",
+    "稳岗补贴",
+    "稳岗返还",
+    "营业执照",
+    "经营范围",
+    "个体工商户",
+    "个体户",
+    "食品经营许可",
+    "消防验收",
+    "招投标",
+    "政府采购",
+    "融资担保",
+    "环评审批",
+    "环境影响评价",
+    "特种设备",
+    "工程建设项目",
+    "施工许可",
+    "涉企收费",
+    "拖欠账款",
+    "账款拖欠",
+    "社保费",
+    "社会保险",
+    "用工备案",
+    "企业开办",
+    "电子营业执照",
+    "市场监管",
+    "行政服务中心",
+    "首贷",
+    "续贷",
+    "中小企业",
+    "专精特新",
+    "纳税信用",
 )
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 是 我 你 他 她 我们 你们 他们 这个 那个 这 那 有 在 和 与 及 或 也 都 就 还 要 想 请问 "
@@ -134,9 +166,7 @@ def transcript_terms(transcript: str, limit: int = 12) -> list[str]:
     """The words of a live call transcript that say what the matter is: TF-IDF over jieba's IDF table."""
     seg = segmenter()
     counts = Counter(w for w in seg.words(transcript) if w not in STOPWORDS and len(w) >= 2)
-    scored = sorted(
-        counts.items(), key=lambda kv: (-kv[1] * seg.idf.get(kv[0], seg.median_idf), kv[0])
-    )
+    scored = sorted(counts.items(), key=lambda kv: (-kv[1] * seg.idf.get(kv[0], seg.median_idf), kv[0]))
     return [w for w, _ in scored[:limit]]
 
 
@@ -301,5 +331,3 @@ def index_for(dialect: str) -> FullTextIndex:
     if dialect == "postgresql":
         return PostgresTsIndex()
     raise ValueError(f"no full-text index for the {dialect} dialect")
-
-

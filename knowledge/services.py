@@ -23,6 +23,7 @@ from knowledge.adapters import repository as repo
 from knowledge.adapters.orm import EntryHitRow, EntryRow, EntryVersionRow, ExpertRow
 from knowledge.domain import access
 from knowledge.domain.entry import (
+    EDITABLE_FIELDS,
     Entry,
     FieldChange,
     Revision,
@@ -128,13 +129,23 @@ class KnowledgeService:
         repo.fill_entry_row(row, entry)
         session.add(row)
         await session.flush()
-        first = [c.field for c in history([(1, None, "", at, snapshot(entry))])[0].changes]
-        self._add_version(session, row.id, entry, actor, at, first)
+        filled = [
+            name
+            for name, value in snapshot(entry).items()
+            if value not in (None, "", []) and name in EDITABLE_FIELDS
+        ]
+        self._add_version(session, row.id, entry, actor, at, filled)
         await self._index.put(session, row.id, search_fields(entry))
         return replace(entry, id=row.id)
 
     def _add_version(
-        self, session: AsyncSession, entry_id: int, entry: Entry, actor: Actor, at: datetime, fields: list[str]
+        self,
+        session: AsyncSession,
+        entry_id: int,
+        entry: Entry,
+        actor: Actor,
+        at: datetime,
+        fields: list[str],
     ) -> None:
         session.add(
             EntryVersionRow(
@@ -204,7 +215,9 @@ class KnowledgeService:
         revisions = history([(v.version, v.actor_id, v.actor_name, v.at, v.snapshot) for v in versions])
         return EntryDetail(entry, state, revisions, hits)
 
-    async def entries(self, actor: Actor, unit_id: int | None, limit: int = 50, offset: int = 0) -> list[Entry]:
+    async def entries(
+        self, actor: Actor, unit_id: int | None, limit: int = 50, offset: int = 0
+    ) -> list[Entry]:
         """Entries newest first; a unit's staff list their own unit's, hidden ones included."""
         if actor.role.is_unit_staff:
             unit_id = actor.unit_id
@@ -212,7 +225,11 @@ class KnowledgeService:
             rows = await repo.entries_of_unit(session, unit_id, min(limit, 200), offset)
         today = self.today()
         out = [repo.to_entry(r) for r in rows]
-        return [e for e in out if visibility(e, today) is Visibility.CURRENT or access.sees_hidden_of(actor, e.unit_id)]
+        return [
+            e
+            for e in out
+            if visibility(e, today) is Visibility.CURRENT or access.sees_hidden_of(actor, e.unit_id)
+        ]
 
     async def search(self, query: str, limit: int = 10, unit_id: int | None = None) -> list[Found]:
         """Entries in force matching a typed Chinese query, best first (知识检索)."""
@@ -285,7 +302,9 @@ class KnowledgeService:
             rows = await repo.most_hit(session, unit_id, since, min(limit, 200))
         return [(repo.to_entry(row), hits) for row, hits in rows]
 
-    async def to_update(self, actor: Actor, unit_id: int, within_days: int = 0) -> list[tuple[Entry, Visibility]]:
+    async def to_update(
+        self, actor: Actor, unit_id: int, within_days: int = 0
+    ) -> list[tuple[Entry, Visibility]]:
         """The unit's entries hidden from agents today, or expiring within `within_days` (待更新清单)."""
         access.check_unit_list(actor, unit_id)
         today = self.today()
@@ -357,19 +376,22 @@ class ExpertService:
         self._now = now
         self._tz = tz
 
-    async def _with_unit(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    async def _resolve_unit(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """`fields` with `unit` (an id or a code) resolved into `unit_id`, and that unit's name."""
         values = dict(fields)
         ref = values.pop("unit", None)
-        if ref is not None or values.get("unit_id") is not None:
-            unit_id, unit_name = await self._units.resolve(values.get("unit_id") or ref)
-            values["unit_id"] = unit_id
-            return {**values, "_unit_name": unit_name}
-        return values
+        if values.get("unit_id") is not None:
+            ref = values["unit_id"]
+        if ref is None:
+            return values, None
+        if isinstance(ref, bool) or not isinstance(ref, int | str):
+            raise InvalidField("unit_id", "所属单位须为单位编号或代码（unit_id must be an id or a code）")
+        values["unit_id"], unit_name = await self._units.resolve(ref)
+        return values, unit_name
 
     async def add(self, actor: Actor, fields: Mapping[str, Any]) -> Expert:
         access.check_manage_experts(actor)
-        values = await self._with_unit(fields)
-        unit_name = values.pop("_unit_name", None)
+        values, unit_name = await self._resolve_unit(fields)
         expert = replace(expert_from_fields(values), unit_name=unit_name)
         async with self._sessions.begin() as session:
             await self._check_backup(session, expert.backup_id, None)
@@ -382,8 +404,7 @@ class ExpertService:
 
     async def update(self, actor: Actor, expert_id: int, fields: Mapping[str, Any]) -> Expert:
         access.check_manage_experts(actor)
-        values = await self._with_unit(fields)
-        unit_name = values.pop("_unit_name", None)
+        values, unit_name = await self._resolve_unit(fields)
         async with self._sessions.begin() as session:
             row = await session.get(ExpertRow, expert_id, with_for_update=True)
             if row is None:
@@ -396,12 +417,16 @@ class ExpertService:
             row.updated_at = self._now()
             return repo.to_expert(row)
 
-    async def _check_backup(self, session: AsyncSession, backup_id: int | None, expert_id: int | None) -> None:
+    async def _check_backup(
+        self, session: AsyncSession, backup_id: int | None, expert_id: int | None
+    ) -> None:
         if backup_id is None:
             return
         backup = await session.get(ExpertRow, backup_id)
         if backup is None or not backup.active or backup_id == expert_id:
-            raise InvalidField("backup_id", f"备岗专家 {backup_id} 不存在或已停用（no such active backup expert）")
+            raise InvalidField(
+                "backup_id", f"备岗专家 {backup_id} 不存在或已停用（no such active backup expert）"
+            )
 
     async def remove(self, actor: Actor, expert_id: int) -> Expert:
         """Take an expert out of the directory (停用); call records keep referring to them."""

@@ -71,7 +71,9 @@ def _api(handler: Handler) -> Handler:
             return await handler(request)
         except KnowledgeError as exc:
             extra = {"field": exc.field} if isinstance(exc, InvalidField) else {}
-            return _json({"error": exc.error_id, "message": exc.message, **extra}, STATUS.get(exc.error_id, 400))
+            return _json(
+                {"error": exc.error_id, "message": exc.message, **extra}, STATUS.get(exc.error_id, 400)
+            )
         except TicketingError as exc:  # authentication, and unit lookups
             return _json({"error": exc.error_id, "message": exc.message}, STATUS.get(exc.error_id, 400))
 
@@ -145,7 +147,8 @@ def revision_json(revision: Revision) -> dict[str, Any]:
         "actor_name": revision.actor_name,
         "at": revision.at.isoformat(),
         "changes": [
-            {"field": c.field, "label": c.label_zh, "before": c.before, "after": c.after} for c in revision.changes
+            {"field": c.field, "label": c.label_zh, "before": c.before, "after": c.after}
+            for c in revision.changes
         ],
     }
 
@@ -267,7 +270,9 @@ async def suggest(request: web.Request) -> web.Response:
         raise InvalidField("text", "缺少通话文字 text（text is required）")
     limit = _int(body.get("limit"), "limit", 5, 1, 20)
     found = await request.app[KNOWLEDGE].suggest(transcript[:20000], limit)
-    return _json({"terms": search.transcript_terms(transcript[:20000]), "results": [found_json(f) for f in found]})
+    return _json(
+        {"terms": search.transcript_terms(transcript[:20000]), "results": [found_json(f) for f in found]}
+    )
 
 
 @_api

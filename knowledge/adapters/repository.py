@@ -127,7 +127,9 @@ async def hidden_of_unit(session: AsyncSession, unit_id: int, today: date, horiz
     return list(rows)
 
 
-async def entries_of_unit(session: AsyncSession, unit_id: int | None, limit: int, offset: int) -> list[EntryRow]:
+async def entries_of_unit(
+    session: AsyncSession, unit_id: int | None, limit: int, offset: int
+) -> list[EntryRow]:
     query = select(EntryRow).order_by(EntryRow.id.desc()).limit(limit).offset(offset)
     if unit_id is not None:
         query = query.where(EntryRow.unit_id == unit_id)

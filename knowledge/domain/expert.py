@@ -20,8 +20,14 @@ from zoneinfo import ZoneInfo
 from knowledge.domain.errors import InvalidField
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_WORDS = {"workdays": "workdays", "工作日": "workdays", "holidays": "holidays", "节假日": "holidays",
-              "daily": "daily", "每天": "daily"}
+_DAY_WORDS = {
+    "workdays": "workdays",
+    "工作日": "workdays",
+    "holidays": "holidays",
+    "节假日": "holidays",
+    "daily": "daily",
+    "每天": "daily",
+}
 _CONTACT = re.compile(r"^(PJSIP|SIP|IAX2|Local)/[A-Za-z0-9_.+\-]+(@[A-Za-z0-9_.\-]+)?$")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 MAX_BACKUP_CHAIN = 3
@@ -196,7 +202,6 @@ def _bad_duty(spec: str) -> InvalidField:
         f"值班时间格式应为「工作日 08:30-12:00,14:00-17:30」「mon-fri 09:00-17:00」「每天 00:00-24:00」：{spec}"
         " (duty must be 'DAYS HH:MM-HH:MM[,...]')",
     )
-
 
 
 def expert_from_fields(fields: Mapping[str, Any], base: Expert | None = None) -> Expert:

@@ -64,7 +64,9 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("query", sa.String(length=200), nullable=True),
         sa.Column("call_id", sa.String(length=100), nullable=True),
-        sa.ForeignKeyConstraint(["entry_id"], ["kb_entries.id"], name=op.f("fk_kb_entry_hits_entry_id_kb_entries")),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["kb_entries.id"], name=op.f("fk_kb_entry_hits_entry_id_kb_entries")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_kb_entry_hits")),
     )
     op.create_index(op.f("ix_kb_entry_hits_entry_id"), "kb_entry_hits", ["entry_id"], unique=False)

@@ -100,10 +100,14 @@ class KbApi:
         self, method: str, path: str, who: str | None, body: dict[str, Any] | None = None, **params: Any
     ) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
-        resp = await self.client.request(method, f"/api/v1{path}", headers=headers, json=body, params=params or None)
+        resp = await self.client.request(
+            method, f"/api/v1{path}", headers=headers, json=body, params=params or None
+        )
         return resp.status, await resp.json()
 
-    async def ok(self, method: str, path: str, who: str, body: dict[str, Any] | None = None, **params: Any) -> Any:
+    async def ok(
+        self, method: str, path: str, who: str, body: dict[str, Any] | None = None, **params: Any
+    ) -> Any:
         status, data = await self.call(method, path, who, body, **params)
         assert status in (200, 201), (status, data)
         return data

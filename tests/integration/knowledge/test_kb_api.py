@@ -51,9 +51,16 @@ async def test_results_carry_the_unit_a_score_and_an_excerpt_around_the_match(kb
 
 async def test_the_title_outweighs_the_answer(kb_api: KbApi) -> None:
     # 营业执照 is in the answers of several entries, but a title wins over any number of answer mentions
-    await kb_api.ok("POST", "/kb/entries", "market", {
-        "title": "营业执照遗失补领", "question": "执照丢了怎么办", "answer": "登报声明后申请补领。",
-    })
+    await kb_api.ok(
+        "POST",
+        "/kb/entries",
+        "market",
+        {
+            "title": "营业执照遗失补领",
+            "question": "执照丢了怎么办",
+            "answer": "登报声明后申请补领。",
+        },
+    )
     assert (await kb_api.titles("营业执照"))[0] == "营业执照遗失补领"
 
 
@@ -67,13 +74,21 @@ async def test_expired_entries_are_hidden_from_agents_and_listed_for_their_unit(
     assert [(e["title"], e["status"], e["status_label"]) for e in listed["entries"]] == [
         ("小规模纳税人增值税减免（已到期的旧口径）", "expired", "已失效")
     ]
-    await kb_api.ok("POST", "/kb/entries", "tax", {
-        "title": "国庆假期申报期限顺延", "question": "十月申报期延到哪天", "answer": "按税务机关公告顺延。",
-        "expires_on": "2025-10-20",
-    })
+    await kb_api.ok(
+        "POST",
+        "/kb/entries",
+        "tax",
+        {
+            "title": "国庆假期申报期限顺延",
+            "question": "十月申报期延到哪天",
+            "answer": "按税务机关公告顺延。",
+            "expires_on": "2025-10-20",
+        },
+    )
     soon = await kb_api.ok("GET", f"/kb/units/{kb_api.units['swj']}/expired", "tax", within_days=30)
     assert [(e["title"], e["status"]) for e in soon["entries"]] == [
-        ("小规模纳税人增值税减免（已到期的旧口径）", "expired"), ("国庆假期申报期限顺延", "current"),
+        ("小规模纳税人增值税减免（已到期的旧口径）", "expired"),
+        ("国庆假期申报期限顺延", "current"),
     ]
     own = await kb_api.ok("GET", f"/kb/entries/{old}", "tax")
     assert own["status"] == "expired"
@@ -82,25 +97,47 @@ async def test_expired_entries_are_hidden_from_agents_and_listed_for_their_unit(
 
 
 async def test_an_entry_not_yet_in_force_appears_on_its_effective_day(kb_api: KbApi) -> None:
-    await kb_api.ok("POST", "/kb/entries", "tax", {
-        "title": "2025年第四季度出口退税新口径", "question": "出口退税新规何时执行", "answer": "自10月起按新口径办理。",
-        "effective_from": "2025-10-01",
-    })
+    await kb_api.ok(
+        "POST",
+        "/kb/entries",
+        "tax",
+        {
+            "title": "2025年第四季度出口退税新口径",
+            "question": "出口退税新规何时执行",
+            "answer": "自10月起按新口径办理。",
+            "effective_from": "2025-10-01",
+        },
+    )
     assert "2025年第四季度出口退税新口径" not in await kb_api.titles("出口退税新口径")
     kb_api.clock.at = datetime(2025, 10, 1, 9, 0, tzinfo=TZ)
     assert (await kb_api.titles("出口退税新口径"))[0] == "2025年第四季度出口退税新口径"
 
 
 async def test_a_revision_keeps_the_history_of_who_changed_what_and_when(kb_api: KbApi) -> None:
-    created = await kb_api.ok("POST", "/kb/entries", "market", {
-        "title": "药品零售许可", "question": "开药店需要什么许可", "answer": "申请药品经营许可证。",
-        "key_points": ["执业药师"], "tags": ["药店"],
-    })
+    created = await kb_api.ok(
+        "POST",
+        "/kb/entries",
+        "market",
+        {
+            "title": "药品零售许可",
+            "question": "开药店需要什么许可",
+            "answer": "申请药品经营许可证。",
+            "key_points": ["执业药师"],
+            "tags": ["药店"],
+        },
+    )
     assert created["version"] == 1 and created["unit_name"] == "县市场监督管理局"
     kb_api.clock.at += timedelta(hours=1)
-    revised = await kb_api.ok("PATCH", f"/kb/entries/{created['id']}", "market", {
-        "version": 1, "answer": "向市场监管部门申请药品经营许可证，可网上办理。", "expires_on": "2026-12-31",
-    })
+    revised = await kb_api.ok(
+        "PATCH",
+        f"/kb/entries/{created['id']}",
+        "market",
+        {
+            "version": 1,
+            "answer": "向市场监管部门申请药品经营许可证，可网上办理。",
+            "expires_on": "2026-12-31",
+        },
+    )
     assert revised["version"] == 2 and revised["changed"] == ["answer", "expires_on"]
 
     detail = await kb_api.ok("GET", f"/kb/entries/{created['id']}", "agent")
@@ -123,7 +160,9 @@ async def test_a_revision_keeps_the_history_of_who_changed_what_and_when(kb_api:
 async def test_an_edit_based_on_an_old_version_is_refused_instead_of_overwriting(kb_api: KbApi) -> None:
     entry_id = kb_api.seed_ids["食品经营许可证申请"]
     await kb_api.ok("PATCH", f"/kb/entries/{entry_id}", "market", {"version": 1, "tags": ["食品", "餐饮"]})
-    status, body = await kb_api.call("PATCH", f"/kb/entries/{entry_id}", "market", {"version": 1, "tags": ["奶茶"]})
+    status, body = await kb_api.call(
+        "PATCH", f"/kb/entries/{entry_id}", "market", {"version": 1, "tags": ["奶茶"]}
+    )
     assert (status, body["error"]) == (409, "kb-stale-version")
 
 
@@ -131,13 +170,29 @@ async def test_a_unit_cannot_edit_another_units_entry_and_agents_only_read(kb_ap
     tax_entry = kb_api.seed_ids["增值税留抵退税申请条件"]
     status, body = await kb_api.call("PATCH", f"/kb/entries/{tax_entry}", "market", {"answer": "改掉"})
     assert (status, body["error"]) == (403, "kb-forbidden")
-    status, body = await kb_api.call("POST", "/kb/entries", "market", {
-        "unit_id": kb_api.units["swj"], "title": "冒名条目", "question": "？", "answer": "。",
-    })
+    status, body = await kb_api.call(
+        "POST",
+        "/kb/entries",
+        "market",
+        {
+            "unit_id": kb_api.units["swj"],
+            "title": "冒名条目",
+            "question": "？",
+            "answer": "。",
+        },
+    )
     assert (status, body["error"]) == (403, "kb-forbidden")
-    status, _ = await kb_api.call("POST", "/kb/entries", "agent", {
-        "unit_id": kb_api.units["scjgj"], "title": "话务员条目", "question": "？", "answer": "。",
-    })
+    status, _ = await kb_api.call(
+        "POST",
+        "/kb/entries",
+        "agent",
+        {
+            "unit_id": kb_api.units["scjgj"],
+            "title": "话务员条目",
+            "question": "？",
+            "answer": "。",
+        },
+    )
     assert status == 403
     status, _ = await kb_api.call("GET", "/kb/search", None, q="留抵退税")
     assert status == 401
@@ -153,18 +208,32 @@ async def test_bad_input_names_the_field(kb_api: KbApi) -> None:
     assert (status, body["error"], body["field"]) == (400, "kb-invalid-input", "answer")
     status, body = await kb_api.call("GET", "/kb/search", "agent", q="  ")
     assert (status, body["field"]) == (400, "q")
-    status, body = await kb_api.call("POST", "/kb/entries", "supervisor", {
-        "unit_id": 99999, "title": "无此单位", "question": "？", "answer": "。",
-    })
+    status, body = await kb_api.call(
+        "POST",
+        "/kb/entries",
+        "supervisor",
+        {
+            "unit_id": 99999,
+            "title": "无此单位",
+            "question": "？",
+            "answer": "。",
+        },
+    )
     assert (status, body["field"]) == (400, "unit_id")
 
 
 async def test_hits_make_the_units_high_frequency_list(kb_api: KbApi) -> None:
     ids = kb_api.seed_ids
-    food, license_, machines = ids["食品经营许可证申请"], ids["个体户变更经营范围如何办理"], ids["特种设备使用登记"]
+    food, license_, machines = (
+        ids["食品经营许可证申请"],
+        ids["个体户变更经营范围如何办理"],
+        ids["特种设备使用登记"],
+    )
     for entry_id, n in ((food, 3), (license_, 5), (machines, 1)):
         for _ in range(n):
-            hit = await kb_api.ok("POST", f"/kb/entries/{entry_id}/hits", "agent", {"query": "检索词", "call_id": "c-1"})
+            hit = await kb_api.ok(
+                "POST", f"/kb/entries/{entry_id}/hits", "agent", {"query": "检索词", "call_id": "c-1"}
+            )
     assert hit["hits"] == 1
     # an old hit falls outside a 7-day window
     kb_api.clock.at -= timedelta(days=10)
@@ -178,7 +247,9 @@ async def test_hits_make_the_units_high_frequency_list(kb_api: KbApi) -> None:
     market = kb_api.units["scjgj"]
     week = await kb_api.ok("GET", f"/kb/units/{market}/frequent", "market", days=7)
     assert [(e["title"], e["hits"]) for e in week["entries"]] == [
-        ("个体户变更经营范围如何办理", 5), ("食品经营许可证申请", 3), ("特种设备使用登记", 1),
+        ("个体户变更经营范围如何办理", 5),
+        ("食品经营许可证申请", 3),
+        ("特种设备使用登记", 1),
     ]
     month = await kb_api.ok("GET", f"/kb/units/{market}/frequent", "agent", days=30, limit=1)
     assert [(e["title"], e["hits"]) for e in month["entries"]] == [("个体户变更经营范围如何办理", 5)]
@@ -203,7 +274,8 @@ async def test_a_live_transcript_suggests_the_entry_the_caller_needs(kb_api: KbA
 async def test_a_unit_lists_its_own_entries_including_hidden_ones(kb_api: KbApi) -> None:
     mine = await kb_api.ok("GET", "/kb/entries", "tax")
     assert {e["title"] for e in mine["entries"]} == {
-        "增值税留抵退税申请条件", "小规模纳税人增值税减免（已到期的旧口径）",
+        "增值税留抵退税申请条件",
+        "小规模纳税人增值税减免（已到期的旧口径）",
     }
     agent_view = await kb_api.ok("GET", "/kb/entries", "agent", unit_id=kb_api.units["swj"])
     assert [e["title"] for e in agent_view["entries"]] == ["增值税留抵退税申请条件"]
@@ -217,7 +289,9 @@ async def test_the_index_knows_how_common_each_word_is(kb_api: KbApi) -> None:
     async with make_sessionmaker(kb_api.engine)() as session:
         shares = await index_for(kb_api.dialect).word_shares(session, ["申请", "叉车", "火星"], total)
     assert shares.get("申请", 0) > 0.3  # in most seed entries
-    assert 0 < shares.get("叉车", 1 / total) <= 2 / total  # one entry (PostgreSQL may count it among the rare)
+    assert (
+        0 < shares.get("叉车", 1 / total) <= 2 / total
+    )  # one entry (PostgreSQL may count it among the rare)
     assert "火星" not in shares
 
 

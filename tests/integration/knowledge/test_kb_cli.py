@@ -19,7 +19,9 @@ def db_env(kb_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     return kb_url
 
 
-def test_importing_the_seed_twice_changes_nothing_the_second_time(db_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_importing_the_seed_twice_changes_nothing_the_second_time(
+    db_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["kb", "import"]) == 0
     first = capsys.readouterr().out
     assert main(["kb", "import"]) == 0
@@ -70,13 +72,48 @@ def test_search_says_so_when_nothing_matches(db_env: str, capsys: pytest.Capture
     assert "未找到" in capsys.readouterr().out
 
 
-def test_experts_are_added_and_listed_with_their_backup(db_env: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["expert", "add", "--name", "冯全天", "--contact", "PJSIP/13900000009@trunk",
-                 "--topics", "特种设备", "--duty", "daily 00:00-24:00"]) == 0
+def test_experts_are_added_and_listed_with_their_backup(
+    db_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "expert",
+                "add",
+                "--name",
+                "冯全天",
+                "--contact",
+                "PJSIP/13900000009@trunk",
+                "--topics",
+                "特种设备",
+                "--duty",
+                "daily 00:00-24:00",
+            ]
+        )
+        == 0
+    )
     backup_id = int(capsys.readouterr().out.split(":")[1].split()[0])
-    assert main(["expert", "add", "--name", "陈窗口", "--contact", "PJSIP/expert301", "--unit", "scjgj",
-                 "--topics", "特种设备,叉车", "--duty", "工作日 08:30-12:00,14:00-17:30",
-                 "--backup", str(backup_id)]) == 0
+    assert (
+        main(
+            [
+                "expert",
+                "add",
+                "--name",
+                "陈窗口",
+                "--contact",
+                "PJSIP/expert301",
+                "--unit",
+                "scjgj",
+                "--topics",
+                "特种设备,叉车",
+                "--duty",
+                "工作日 08:30-12:00,14:00-17:30",
+                "--backup",
+                str(backup_id),
+            ]
+        )
+        == 0
+    )
     main_id = int(capsys.readouterr().out.split(":")[1].split()[0])
     assert main(["expert", "list", "--topic", "叉车"]) == 0
     out = capsys.readouterr().out

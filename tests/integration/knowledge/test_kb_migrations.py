@@ -51,9 +51,13 @@ async def test_postgres_search_uses_a_gin_index(kb_url: str) -> None:
     engine = make_engine(kb_url)
     try:
         async with engine.connect() as conn:
-            indexdef = (await conn.execute(text(
-                "SELECT indexdef FROM pg_indexes WHERE tablename = 'kb_entry_search' AND indexdef LIKE '%gin%'"
-            ))).scalar()
+            indexdef = (
+                await conn.execute(
+                    text(
+                        "SELECT indexdef FROM pg_indexes WHERE tablename = 'kb_entry_search' AND indexdef LIKE '%gin%'"
+                    )
+                )
+            ).scalar()
     finally:
         await engine.dispose()
     assert indexdef is not None and "document" in indexdef

@@ -104,7 +104,12 @@ def test_history_shows_who_changed_which_fields_when() -> None:
     )
     assert [r.version for r in revisions] == [1, 2, 3]
     assert {c.field for c in revisions[0].changes} == {
-        "title", "question", "answer", "key_points", "effective_from", "expires_on"
+        "title",
+        "question",
+        "answer",
+        "key_points",
+        "effective_from",
+        "expires_on",
     }
     assert [c.field for c in revisions[1].changes] == ["expires_on"]
     assert revisions[1].actor_name == "命令行 root" and revisions[1].at == t[1]

@@ -42,7 +42,9 @@ def test_weekday_holiday_and_all_day_rotas() -> None:
     assert not on_duty(Expert(name="未设值班", contact="PJSIP/expert204"), at(30, 10), CALENDAR, TZ)
     assert not on_duty(
         Expert(name="停用", contact="PJSIP/expert205", duty=("daily 00:00-24:00",), active=False),
-        at(30, 10), CALENDAR, TZ,
+        at(30, 10),
+        CALENDAR,
+        TZ,
     )
 
 
@@ -83,12 +85,28 @@ def test_topics_match_either_way_round() -> None:
 def experts() -> list[Expert]:
     office, always = OFFICE, ("daily 00:00-24:00",)
     return [
-        Expert(id=1, name="甲 (off duty now)", contact="PJSIP/expert201", topics=("留抵退税",), duty=("节假日 09:00-12:00",), backup_id=4),
+        Expert(
+            id=1,
+            name="甲 (off duty now)",
+            contact="PJSIP/expert201",
+            topics=("留抵退税",),
+            duty=("节假日 09:00-12:00",),
+            backup_id=4,
+        ),
         Expert(id=2, name="乙", contact="PJSIP/expert202", topics=("留抵退税",), duty=office, backup_id=3),
-        Expert(id=3, name="丙 (乙's backup)", contact="PJSIP/expert203", topics=("发票",), duty=always, backup_id=2),
+        Expert(
+            id=3,
+            name="丙 (乙's backup)",
+            contact="PJSIP/expert203",
+            topics=("发票",),
+            duty=always,
+            backup_id=2,
+        ),
         Expert(id=4, name="丁 (甲's backup)", contact="PJSIP/expert204", topics=("社保",), duty=always),
         Expert(id=5, name="戊 (other topic)", contact="PJSIP/expert205", topics=("消防验收",), duty=always),
-        Expert(id=6, name="己 (left)", contact="PJSIP/expert206", topics=("留抵退税",), duty=always, active=False),
+        Expert(
+            id=6, name="己 (left)", contact="PJSIP/expert206", topics=("留抵退税",), duty=always, active=False
+        ),
     ]
 
 
