@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from callflow.ari.client import AriClient
@@ -152,6 +152,8 @@ class SeatQueue:
         """Notified after every change of the seat (tests and the bench wait on it)."""
         self._wrap_up: dict[str, asyncio.TimerHandle] = {}
         self._persisting: set[asyncio.Task[None]] = set()
+        self._origin = clock.now()
+        self._origin_mono = clock.monotonic()
 
     # --- the SeatHandoff port ---
     async def enqueue(self, call: SeatRequest, destination: str) -> None:
@@ -165,7 +167,9 @@ class SeatQueue:
 
     # --- agents (API, CLI) ---
     def now(self) -> datetime:
-        return self.clock.now()
+        """Call-flow time as a datetime: wall time at start-up, then advancing on the clock's (scaled)
+        time line, so waits, ring times and wrap-up are call-flow seconds in tests as in production."""
+        return self._origin + timedelta(seconds=self.clock.monotonic() - self._origin_mono)
 
     async def add_member(self, agent_id: str, name: str = "", endpoint: str | None = None) -> Agent:
         agent = self.seat.add_member(agent_id, self.now(), name, endpoint)

@@ -8,6 +8,7 @@ by `AgentLegSession`) are handled one at a time in the caller's worker, so the c
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import TYPE_CHECKING
@@ -57,6 +58,8 @@ class QueuedCallerSession(CallSession):
         self.callback_number = request.caller_number
         self.overflow_reason: str | None = None
         self.confirm_timeouts = 0
+        self._dirty = False
+        self._writer: asyncio.Task[None] | None = None
 
     def post(self, item: object) -> None:
         """Deliver `item` (an event-like dict) to this session's worker, in order with its ARI events."""
@@ -275,7 +278,7 @@ class QueuedCallerSession(CallSession):
         self.finish()
         self.queue.forget(self)
         if self.record is not None:
-            self.record.close(now)
+            self.record.close(self.clock.now())
         await self._save_now()
         await self.queue.changed_now()
 
@@ -380,15 +383,26 @@ class QueuedCallerSession(CallSession):
                 return
 
     def _save(self) -> None:
-        self.queue.controller.background(self._save_now(), f"seat-save-{self.call_id}")
+        """Write the records in the background, in order, latest state winning (writes coalesce)."""
+        self._dirty = True
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            try:
+                if self.record is not None and self.queue.records is not None:
+                    await self.queue.records.save(self.record)
+                await self.queue.store.save_call(self.seat_call)
+            except Exception:
+                log.exception("call %s: seat record not saved", self.call_id)
 
     async def _save_now(self) -> None:
-        try:
-            if self.record is not None and self.queue.records is not None:
-                await self.queue.records.save(self.record)
-            await self.queue.store.save_call(self.seat_call)
-        except Exception:
-            log.exception("call %s: seat record not saved", self.call_id)
+        """Wait until the records as they are now are written."""
+        self._save()
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
 
 
 class AgentLegSession(CallSession):
