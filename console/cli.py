@@ -47,6 +47,9 @@ async def _with_accounts(action: str, args: argparse.Namespace) -> int:
             print("演示账号（仅供本地试用，生产模式下服务将拒绝启动）：")
             for account in domain.DEMO_ACCOUNTS:
                 print(f"  {account.login:16} {account.role.label_zh:6} 密码 {account.password}")
+        elif action == "demo-remove":
+            logins = await accounts.deactivate_demo()
+            print("已停用演示账号: " + (", ".join(logins) if logins else "（没有启用中的演示账号）"))
     except (TicketingError, domain.ConsoleError) as exc:
         print(f"错误 (error): {exc.message}", file=sys.stderr)
         return 1
@@ -65,6 +68,10 @@ async def _set_password(args: argparse.Namespace) -> int:
 
 async def _demo_seed(args: argparse.Namespace) -> int:
     return await _with_accounts("demo", args)
+
+
+async def _demo_remove(args: argparse.Namespace) -> int:
+    return await _with_accounts("demo-remove", args)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,6 +94,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo_sub = demo.add_subparsers(dest="demo_command", required=True)
     seed = demo_sub.add_parser("seed", help="create demo units and one user per role with known passwords")
     seed.set_defaults(func=_demo_seed)
+    remove = demo_sub.add_parser("remove", help="deactivate every demo account (before production mode)")
+    remove.set_defaults(func=_demo_remove)
 
 
 def _subparsers(

@@ -82,11 +82,11 @@ class DemoAccountsInProduction(ConsoleError):
     def __init__(self, logins: list[str]) -> None:
         self.logins = logins
         super().__init__(
-            "生产模式下存在演示账号，服务拒绝启动；请停用或删除这些账号: "
+            "生产模式下存在演示账号，服务拒绝启动；请运行 hotline demo remove 停用这些账号: "
             + ", ".join(logins)
             + " (production mode refuses to start with demo accounts: "
             + ", ".join(logins)
-            + "; deactivate them with `hotline user deactivate`)"
+            + "; run `hotline demo remove` to deactivate them)"
         )
 
 

@@ -308,6 +308,17 @@ class Accounts:
                     session.add(DemoAccountRow(user_id=user.id, created_at=self._now()))
         return created
 
+    async def deactivate_demo(self) -> list[str]:
+        """Deactivate every demo account (their sessions end); the logins that were active."""
+        async with self._sessions.begin() as session:
+            logins = await store.active_demo_logins(session)
+            for login in logins:
+                user = await store.user_by_login(session, login)
+                if user is not None:
+                    user.active = False
+                    await store.drop_sessions_of(session, user.id)
+        return logins
+
     async def demo_logins(self) -> list[str]:
         """Active demo accounts (production refuses to start while any exist)."""
         async with self._sessions() as session:

@@ -55,7 +55,7 @@ async def _seed_demo(url: str) -> None:
         await engine.dispose()
 
 
-async def test_production_refuses_to_start_while_demo_accounts_exist(
+async def test_production_refuses_to_start_while_demo_accounts_exist_and_starts_once_removed(
     console_template: Path, tmp_path: Path, aiohttp_client: Any
 ) -> None:
     url = copy_database(console_template, tmp_path)
@@ -65,6 +65,26 @@ async def test_production_refuses_to_start_while_demo_accounts_exist(
         await aiohttp_client(app)
     assert refused.value.logins == sorted(a.login for a in DEMO_ACCOUNTS)
     assert "生产模式下存在演示账号" in refused.value.message and "demo-admin" in refused.value.message
+    engine = make_engine(url)
+    try:
+        await Accounts(make_sessionmaker(engine), cheap_passwords()).deactivate_demo()
+    finally:
+        await engine.dispose()
+    client = await aiohttp_client(console_app(console_settings(url, tmp_path, production=True), MovableClock()))
+    assert (await client.get("/login")).status == 200
+
+
+def test_demo_remove_deactivates_the_demo_accounts_so_production_starts(
+    console_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = copy_database(console_template, tmp_path)
+    assert _cli(monkeypatch, url, ["demo", "seed"]) == 0
+    assert "demo-handler" in capsys.readouterr().out
+    assert _cli(monkeypatch, url, ["demo", "remove"]) == 0
+    assert "已停用演示账号: demo-admin" in capsys.readouterr().out
+    monkeypatch.setenv("HOTLINE_PRODUCTION", "1")
+    assert _cli(monkeypatch, url, ["demo", "seed"]) == 1
+    assert "生产模式下不能创建演示账号" in capsys.readouterr().err
 
 
 async def test_demo_accounts_sign_in_outside_production(console_template: Path, tmp_path: Path, aiohttp_client: Any) -> None:
