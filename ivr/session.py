@@ -21,7 +21,7 @@ from aiohttp import web
 
 from callflow.adapters.store import SqlCallRecordStore
 from callflow.ari.client import AriClient
-from callflow.ari.errors import AriError, ChannelGone, NotFound, NotInStasis
+from callflow.ari.errors import AriError, ChannelGone, NotFound, NotInStasis, RecordingGone
 from callflow.clock import Clock
 from callflow.controller import Controller, SessionFactory
 from callflow.domain.call import CallRecord, Disposition, PathEntry, VoiceMessage
@@ -277,7 +277,14 @@ class NavigationSession(CallSession):
         if self.voice_message_saved or name is None:
             return
         if recording is not None and recording.get("state") in (None, "done", "finished", "stopped", "recording"):
-            await self._keep_voice_message(name, recording)
+            try:
+                await self._keep_voice_message(name, recording)
+            except RecordingGone:
+                # Real Asterisk keeps no file for a recording that ended before any audio was written
+                # (seen on Asterisk 22 when the beep sound is missing, or a silent channel): no message.
+                log.warning("call %s: voice message %s has no stored file in Asterisk", self.channel_id, name)
+                await self._feed(VoiceMessageFinished(None))
+                return
             await self._feed(VoiceMessageFinished(name))
         else:
             await self._feed(VoiceMessageFinished(None))

@@ -46,6 +46,18 @@ class RealHotline:
 @pytest.fixture
 async def real_hotline(tmp_path: Path) -> AsyncIterator[RealHotline]:
     """The service, as `hotline serve` builds it, connected to the real Asterisk; open all day."""
+    async for hotline in _serve(tmp_path, "00:00-23:59"):
+        yield hotline
+
+
+@pytest.fixture
+async def closed_real_hotline(tmp_path: Path) -> AsyncIterator[RealHotline]:
+    """The same service with office hours that have just ended (a one-minute window long ago)."""
+    async for hotline in _serve(tmp_path, "00:00-00:01"):
+        yield hotline
+
+
+async def _serve(tmp_path: Path, office_hours: str) -> AsyncIterator[RealHotline]:
     sounds = os.environ.get("HOTLINE_TEST_ASTERISK_SOUNDS_DIR")
     settings = replace(
         Settings(),
@@ -56,7 +68,7 @@ async def real_hotline(tmp_path: Path) -> AsyncIterator[RealHotline]:
         ari_url=ARI_URL,
         ari_user=os.environ.get("HOTLINE_TEST_ARI_USER", "asterisk"),
         ari_password=os.environ.get("HOTLINE_TEST_ARI_PASSWORD", "asterisk"),
-        office_hours="00:00-23:59",
+        office_hours=office_hours,
     )
     if sounds:
         from ivr.adapters.synthesis import EspeakSox

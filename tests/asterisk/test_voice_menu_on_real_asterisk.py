@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from callflow.cli import run_call_test
 from tests.asterisk.conftest import RealHotline
 
@@ -37,3 +39,35 @@ async def test_an_invalid_key_is_refused_and_the_next_key_still_counts(real_hotl
     assert "business 按8 → invalid" in result.path
     assert result.service == "suggestion"
     assert await _our_channels(real_hotline) == []
+
+
+async def test_after_hours_the_caller_hears_the_closed_message_and_the_call_ends_cleanly(
+    closed_real_hotline: RealHotline,
+) -> None:
+    from sqlalchemy import select
+
+    from callflow.adapters.orm import CallRecordRow, VoiceMessageRow
+    from hotline.db import make_engine, make_sessionmaker
+
+    result = await run_call_test(
+        closed_real_hotline.client, closed_real_hotline.settings.ari_app, [], settle_timeout_s=60
+    )
+    assert result.hung_up
+    engine = make_engine(closed_real_hotline.settings.database_url)
+    try:
+        for _ in range(50):  # the record is written in the background, just after the hang-up
+            async with make_sessionmaker(engine)() as session:
+                records = (await session.execute(select(CallRecordRow))).scalars().all()
+                messages = (await session.execute(select(VoiceMessageRow))).scalars().all()
+            if records and records[0].ended_at is not None:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await engine.dispose()
+    assert len(records) == 1
+    assert records[0].menu_path[0]["outcome"] == "closed"
+    assert records[0].ended_at is not None
+    # A Local channel carries no audio: Asterisk may keep an empty file or none (then no message is
+    # stored); either way the call ends cleanly and nothing is left in Asterisk.
+    assert len(messages) <= 1
+    assert await _our_channels(closed_real_hotline) == []
