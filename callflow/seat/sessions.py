@@ -226,6 +226,7 @@ class QueuedCallerSession(CallSession):
                     self.callback_number = self.digits
                 await self._confirm_number()
             elif digit.isdigit() and len(self.digits) < 20:
+                self.arm_timer(10.0, "entering")  # the time allowed between two digits
                 await self._stop_playback()
                 self.digits += digit
 

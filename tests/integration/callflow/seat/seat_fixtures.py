@@ -8,6 +8,7 @@ After each test the fake must hold no channel, bridge, playback or recording.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,7 +81,18 @@ class SeatLine:
         return await self.hotline.call(script, number=number)
 
     async def until(self, predicate: Callable[[], bool], limit_s: float = 10.0, what: str = "") -> None:
-        assert await self.fake.wait_until(predicate, limit_s), f"timed out waiting for {what or predicate}"
+        """Wait until `predicate` holds: re-checked whenever the seat changes, and every 10 ms."""
+
+        async def check() -> None:
+            while not predicate():
+                async with self.queue.changed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.queue.changed.wait(), 0.01)
+
+        try:
+            await asyncio.wait_for(check(), limit_s)
+        except TimeoutError:
+            raise AssertionError(f"timed out waiting for {what or predicate}") from None
 
     async def finished(self, call: Call, limit_s: float = 15.0) -> SeatCallRow:
         """Wait until the call is over and the seat's part of its record is closed; return that row."""

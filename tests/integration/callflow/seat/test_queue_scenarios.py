@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.fakes.asterisk.parties import HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
+from callflow.seat.domain import AgentState
+from tests.fakes.asterisk.parties import HangUp, Press, Wait, WaitForPlayback, WaitUntilBridged, WaitUntilHungUp
 from tests.integration.callflow.seat.seat_fixtures import TEST_CONFIG, SeatLine
 
 
@@ -21,4 +22,144 @@ async def test_a_waiting_caller_hears_music_and_position_then_the_agent_answers(
     assert row.wait_s is not None and 25 <= row.wait_s <= 40
     assert row.talk_s is not None and 15 <= row.talk_s <= 30
     assert len(phone.calls) == 1
+    await seat_line.empty()
+
+
+async def test_the_longest_idle_agent_is_rung_first(seat_line: SeatLine) -> None:
+    await seat_line.agent("agent202", answer_after=2.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    await seat_line.hotline.fake.clock.sleep(5)
+    await seat_line.agent("agent201", answer_after=2.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    await seat_line.agent("agent203", answer_after=2.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    row = await seat_line.finished(call)
+    assert [r["agent"] for r in row.rung] == ["agent202"]
+    assert row.agent_id == "agent202"
+    await seat_line.empty()
+
+
+async def test_a_ring_timeout_moves_on_to_the_next_agent(seat_line: SeatLine) -> None:
+    await seat_line.agent("agent301", answer_after=None)
+    await seat_line.hotline.fake.clock.sleep(2)
+    await seat_line.agent("agent302", answer_after=3.0, script=[WaitUntilBridged(), Wait(3), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    row = await seat_line.finished(call)
+    assert [(r["agent"], r["outcome"]) for r in row.rung] == [("agent301", "no-answer"), ("agent302", "answered")]
+    assert row.wait_s is not None and row.wait_s >= 10  # the first agent rang for the full ring time
+    await seat_line.empty()
+
+
+async def test_two_agents_answering_at_once_one_wins_the_other_leg_is_hung_up(seat_line: SeatLine) -> None:
+    config = replace(TEST_CONFIG, rules=replace(TEST_CONFIG.rules, ring_parallel=2))
+    seat_line.configure(config)
+    first = await seat_line.agent("agent401", answer_after=2.0, script=[WaitUntilBridged(), Wait(4), HangUp()])
+    second = await seat_line.agent("agent402", answer_after=2.0, script=[WaitUntilBridged(), Wait(4), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    row = await seat_line.finished(call)
+    outcomes = sorted(r["outcome"] for r in row.rung)
+    assert outcomes == ["answered", "lost-race"]
+    winner = row.agent_id
+    assert winner in ("agent401", "agent402")
+    loser = "agent402" if winner == "agent401" else "agent401"
+    [loser_leg] = [
+        r.path.rsplit("/", 1)[1] for r in seat_line.fake.requests
+        if r.method == "POST" and r.query.get("endpoint") == f"PJSIP/{loser}"
+    ]
+    assert f"DELETE /ari/channels/{loser_leg}" in seat_line.hotline.requests_for(loser_leg)
+    assert all(not c.alive for c in (first.calls + second.calls))
+    assert row.agents == [winner]
+    seat = seat_line.queue.seat
+    assert seat.agents["agent401"].reserved_for is None and seat.agents["agent402"].reserved_for is None
+    await seat_line.empty()
+
+
+async def test_a_caller_hanging_up_while_the_agent_rings_hangs_up_the_agent_leg(seat_line: SeatLine) -> None:
+    phone = await seat_line.agent("agent501", answer_after=None)
+    call = await seat_line.caller([Wait(5), HangUp()])
+    row = await seat_line.finished(call)
+    assert row.disposition == "abandoned"
+    assert [(r["agent"], r["outcome"]) for r in row.rung] == [("agent501", "caller-left")]
+    await seat_line.until(lambda: not any(c.alive for c in phone.calls) if phone.calls else True)
+    stats = seat_line.queue.snapshot()
+    assert stats["windows"][0]["abandoned"] == 1  # type: ignore[index]
+    assert seat_line.queue.seat.agents["agent501"].state is AgentState.AVAILABLE
+    await seat_line.empty()
+
+
+async def test_a_busy_agent_is_skipped_and_marked_an_unreachable_one_paused(seat_line: SeatLine) -> None:
+    await seat_line.agent("agent601", busy=True)
+    await seat_line.hotline.fake.clock.sleep(1)
+    await seat_line.agent("agent602", unreachable=True)
+    await seat_line.hotline.fake.clock.sleep(1)
+    await seat_line.agent("agent603", answer_after=2.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    row = await seat_line.finished(call)
+    assert [(r["agent"], r["outcome"]) for r in row.rung] == [
+        ("agent601", "busy"), ("agent602", "unreachable"), ("agent603", "answered")
+    ]
+    agents = seat_line.queue.seat.agents
+    assert agents["agent601"].last_problem == "busy" and agents["agent601"].skip_until is not None
+    assert agents["agent602"].state is AgentState.PAUSED and agents["agent602"].reason == "unreachable"
+    await seat_line.empty()
+
+
+async def test_with_no_agent_logged_in_the_caller_overflows_to_the_general_queue(seat_line: SeatLine) -> None:
+    call = await seat_line.caller([WaitForPlayback("sound:hotline/queue_callback_offer")])
+    where = await seat_line.hotline.left_menu(call)
+    assert (where["context"], where["exten"]) == ("hotline-general", "s")
+    await seat_line.hotline.hang_up(call)
+    row = await seat_line.finished(call)
+    assert (row.disposition, row.overflow_reason) == ("overflowed", "no-agents")
+    await seat_line.empty()
+
+
+async def test_past_the_wait_limit_the_caller_overflows(seat_line: SeatLine) -> None:
+    seat_line.configure(replace(TEST_CONFIG, rules=replace(TEST_CONFIG.rules, wait_limit_s=15.0)))
+    await seat_line.agent("agent701", answer_after=None)
+    call = await seat_line.caller([WaitForPlayback("sound:hotline/queue_callback_offer")])
+    await seat_line.hotline.left_menu(call, limit_s=15)
+    await seat_line.hotline.hang_up(call)
+    row = await seat_line.finished(call)
+    assert (row.disposition, row.overflow_reason) == ("overflowed", "wait-limit")
+    assert row.wait_s is not None and row.wait_s >= 15
+    await seat_line.empty()
+
+
+async def test_pressing_1_asks_for_a_callback_with_a_number_confirmed_by_keypad(seat_line: SeatLine) -> None:
+    call = await seat_line.caller([
+        WaitForPlayback("sound:hotline/queue_callback_offer"), Press("1"),
+        WaitForPlayback("sound:hotline/callback_number_is", started=False), Press("2"),
+        WaitForPlayback("sound:hotline/callback_enter_number"), Press("13912345678#"),
+        WaitForPlayback("sound:hotline/callback_number_is", started=False), Press("1"),
+        WaitUntilHungUp(),
+    ])
+    row = await seat_line.finished(call)
+    assert row.disposition == "callback"
+    assert "digits:13800138000" in call.heard and "digits:13912345678" in call.heard, call.heard[4:]
+    assert [r.callback_number for r in seat_line.orders.made] == ["13912345678"]
+    [stored] = await seat_line.store.callbacks()
+    assert (stored.callback_number, stored.status, stored.work_order) == ("13912345678", "ordered", "HB0001")
+    await seat_line.empty()
+
+
+async def test_a_supervisor_adds_an_agent_live_and_the_waiting_caller_is_served(seat_line: SeatLine) -> None:
+    seat_line.configure(replace(TEST_CONFIG, rules=replace(TEST_CONFIG.rules, overflow_when_no_agents=False)))
+    call = await seat_line.caller([WaitUntilBridged(), Wait(3), HangUp()])
+    await seat_line.until(lambda: len(seat_line.queue.seat.waiting) == 1, what="the caller to wait")
+    seat_line.fake.add_endpoint("PJSIP/agent801", answer_after=1.0)
+    await seat_line.queue.add_member("agent801", name="新增坐席", endpoint="PJSIP/agent801")
+    row = await seat_line.finished(call)
+    assert (row.disposition, row.agent_id, row.ended_by) == ("answered", "agent801", "caller")
+    await seat_line.empty()
+
+
+async def test_after_a_call_the_agent_wraps_up_then_is_available_again(seat_line: SeatLine) -> None:
+    await seat_line.agent("agent901", answer_after=1.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    await seat_line.finished(call)
+    agent = seat_line.queue.seat.agents["agent901"]
+    assert agent.state is AgentState.WRAP_UP
+    await seat_line.until(lambda: agent.state is AgentState.AVAILABLE, what="the end of wrap-up")
+    await seat_line.queue.flush()
+    states = [c.state for c in await seat_line.store.state_changes("agent901")]
+    assert states == ["available", "ringing", "on_call", "wrap_up", "available"]
     await seat_line.empty()
