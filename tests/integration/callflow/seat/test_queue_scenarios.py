@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from callflow.seat.domain import AgentState
-from tests.fakes.asterisk.parties import HangUp, Press, Wait, WaitForPlayback, WaitUntilBridged, WaitUntilHungUp
+from tests.fakes.asterisk.parties import (
+    HangUp,
+    Press,
+    Wait,
+    WaitForPlayback,
+    WaitUntilBridged,
+    WaitUntilHungUp,
+)
 from tests.integration.callflow.seat.seat_fixtures import TEST_CONFIG, SeatLine
 
 

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from callflow.seat.domain import Seat
-from callflow.seat.erlang import ErlangInputError, agents_needed, average_speed_of_answer, erlang_c, service_level
+from callflow.seat.erlang import (
+    ErlangInputError,
+    agents_needed,
+    average_speed_of_answer,
+    erlang_c,
+    service_level,
+)
 from callflow.seat.stats import HandledCall, QueueOutcome, SeatStatistics
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
