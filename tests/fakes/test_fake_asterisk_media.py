@@ -299,3 +299,28 @@ async def test_rtp_sent_into_external_media_is_heard_in_the_bridge(fake_asterisk
         samples = [s for (s,) in struct.iter_unpack("<h", w.readframes(w.getnframes()))]
     loud = [i / 8000 for i, s in enumerate(samples) if abs(s) > 3000]
     assert loud and abs(loud[-1] - loud[0] - 0.5) < 0.01  # the half second of tone, in one piece
+
+
+async def test_a_playback_whispered_into_a_snoop_is_heard_by_the_spied_on_party(
+    fake_asterisk: FakeAsterisk,
+) -> None:
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        agent = await fake_asterisk.place_call(endpoint="agent1", script=[])
+        await ari.event("StasisStart")
+        status, snoop = await ari.request(
+            "POST",
+            f"/channels/{agent.id}/snoop/coach-1",
+            {"whisper": "out", "app": "hotline", "appArgs": "coach"},
+        )
+        assert (status, snoop["id"], snoop["name"]) == (200, "coach-1", f"Snoop/{agent.id}-00000000")
+        assert (await ari.event("StasisStart", {"channel.id": "coach-1"}))["args"] == ["coach"]
+        await ari.request("POST", "/channels/coach-1/play", {"media": "sound:beep"})
+        await ari.event("PlaybackFinished")
+        assert agent.heard == ["sound:beep"]
+        await ari.request("DELETE", "/channels/coach-1")
+        await ari.event("StasisEnd", {"channel.id": "coach-1"})
+        assert "ChannelDestroyed" not in ari.types()  # Snoop channels end with StasisEnd
+        await ari.request("DELETE", f"/channels/{agent.id}")
+        await ari.event("StasisEnd", {"channel.id": agent.id})
+        fake_asterisk.assert_empty()

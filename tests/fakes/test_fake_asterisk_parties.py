@@ -423,3 +423,24 @@ async def test_subscriptions_device_states_endpoints_and_sounds(
         )
         status, sounds = await ari.request("GET", "/sounds")
         assert {"id": "hotline/welcome", "formats": [{"language": "en", "format": "wav"}]} in sounds
+
+
+@pytest.mark.fake_asterisk(time_factor=0.05)
+async def test_talk_detection_reports_when_the_caller_speaks(
+    fake_asterisk: FakeAsterisk, tmp_path: Path
+) -> None:
+    first, second = _wav(tmp_path / "first.wav", 1.0), _wav(tmp_path / "second.wav", 0.5)
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        call, channel_id = await _inbound(fake_asterisk, ari, [])
+        status, _ = await ari.request(
+            "POST", f"/channels/{channel_id}/variable", {"variable": "TALK_DETECT(set)", "value": "1000"}
+        )
+        assert status == 204
+        call.add_steps(Speak(first), Wait(0.5), Speak(second))  # a pause shorter than the threshold
+        await ari.event("ChannelTalkingStarted")
+        finished = await ari.event("ChannelTalkingFinished")
+        assert abs(finished["duration"] - 2000) <= 60  # 1 s + 0.5 s pause + 0.5 s, one stretch of talking
+        assert ari.types().count("ChannelTalkingStarted") == 1
+        assert "ChannelVarset" not in ari.types()  # writing a function sets no variable
+        await ari.request("DELETE", f"/channels/{channel_id}")

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from callflow.clock import ScaledClock
 
-from .audio import CORE_SOUNDS, SOUND_EXTENSIONS, sound_file_duration
+from .audio import CORE_SOUNDS, SOUND_EXTENSIONS, VoiceSegment, sound_file_duration
 from .model import (
     AriError,
     Bridge,
@@ -648,6 +648,41 @@ class FakeAsterisk:
         if channel.kind == "local2" and peer is not None and peer.alive:
             self.set_state(peer, "Up")
 
+    def voice_started(self, channel: Channel, segment: VoiceSegment) -> None:
+        """The party starts saying something; with TALK_DETECT set, the app hears about it."""
+        channel.voice.append(segment)
+        self.notify()
+        if channel.talk_detect is None or not channel.alive:
+            return
+        if channel.talking_since is None:
+            channel.talking_since = segment.start
+            self.channel_event("ChannelTalkingStarted", channel)
+        self.spawn(self._talking_ends(channel, segment), f"talk detect {channel.name}")
+
+    async def _talking_ends(self, channel: Channel, segment: VoiceSegment) -> None:
+        """`ChannelTalkingFinished` once the silence threshold has passed after the last voice, with the
+        talking time (not counting the threshold) as Asterisk's func_talkdetect reports it."""
+        threshold = (channel.talk_detect or 2500) / 1000
+        await self.clock.sleep(segment.end + threshold - self.clock.monotonic())
+        if not channel.alive or channel.talking_since is None or channel.talk_detect is None:
+            return
+        if max(s.end for s in channel.voice) > segment.end:
+            return  # talked again before the silence threshold: a later segment ends it
+        duration = int(round((segment.end - channel.talking_since) * 1000))
+        channel.talking_since = None
+        self.channel_event("ChannelTalkingFinished", channel, duration=duration)
+
+    def write_function(self, channel: Channel, name: str, value: str) -> None:
+        """`POST /variable` of a dialplan function (`TALK_DETECT(set)`): no ChannelVarset, like Asterisk."""
+        if name == "TALK_DETECT(set)":
+            first = value.split(",", 1)[0].strip()
+            channel.talk_detect = int(first) if first.isdigit() else 2500
+        elif name == "TALK_DETECT(remove)":
+            channel.talk_detect = None
+            channel.talking_since = None
+        else:
+            channel.variables[name] = value
+
     def party_dtmf(self, channel: Channel, digit: str, duration_ms: int) -> None:
         """A digit from the party on `channel` (emitted at the end of the digit)."""
         if not channel.alive:
@@ -844,6 +879,10 @@ class FakeAsterisk:
         now = self.clock.monotonic()
         for channel in self.target_channels(target_uri):
             self.add_heard(channel, Heard(pb.media[pb.index], pb.id, now))
+            source = channel.snoop_of
+            if source is not None and channel.whisper in ("out", "both") and source.alive:
+                # Whispering into a snoop: the spied-on party hears it (a supervisor coaching an agent).
+                self.add_heard(source, Heard(pb.media[pb.index], pb.id, now))
         self.notify()
 
     def add_heard(self, channel: Channel, heard: Heard) -> None:

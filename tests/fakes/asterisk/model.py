@@ -166,6 +166,8 @@ class Channel:
     on_hold: bool = False
     silenced: bool = False
     muted: str | None = None
+    talk_detect: int | None = None  # TALK_DETECT(set): silence threshold in ms
+    talking_since: float | None = None
     ringing: bool = False
     alive: bool = True
     hangup_cause: int = 16

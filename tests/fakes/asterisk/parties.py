@@ -216,8 +216,7 @@ class Call:
         elif isinstance(step, Speak):
             samples = read_wav(step.wav)
             segment = VoiceSegment(clock.monotonic(), samples)
-            self.channel.voice.append(segment)
-            fake.notify()
+            fake.voice_started(self.channel, segment)
             await fake.wait_call_flow(segment.end - segment.start, until=lambda: not self.channel.alive)
         elif isinstance(step, HangUp):
             if self.channel.alive:

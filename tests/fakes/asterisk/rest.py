@@ -416,6 +416,9 @@ async def channels_set_var(fake: FakeAsterisk, path: dict[str, str], p: dict[str
     value = str(p.get("value", ""))
 
     def set_it() -> None:
+        if "(" in str(name):
+            fake.write_function(channel, str(name), value)
+            return
         channel.variables[str(name)] = value
         fake.varset(channel, str(name), value)
 
