@@ -64,10 +64,11 @@ def create_app(settings: Settings, overrides: Mapping[web.AppKey[Any], Any] | No
 def _package_setups() -> list[Any]:
     """Each package's `setup(app)`, in dependency order. A package that has none is simply absent."""
     setups: list[Any] = []
+    from callflow.seat.web import setup as setup_seat
     from callflow.web import setup as setup_callflow
     from ivr.session import setup as setup_navigation
 
-    setups += [setup_callflow, setup_navigation]
+    setups += [setup_callflow, setup_seat, setup_navigation]  # the seat queue exists before the menu
     from ticketing.web import setup as setup_ticketing
 
     setups.append(setup_ticketing)

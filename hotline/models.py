@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = (
     "ticketing.adapters.orm",
     "callflow.adapters.orm",
+    "callflow.seat.orm",
     "recordings.adapters.orm",
     "asr.adapters.orm",
     "sms_feedback.adapters.orm",

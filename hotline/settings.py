@@ -29,6 +29,7 @@ class Settings:
     ari_app: str = "hotline"
     seat_context: str = "hotline-seat"
     seat_extension: str = "s"
+    seat_queue: str = ""  # the ARI seat queue's options (callflow/seat/config.py); "off" = dialplan Queue()
     menu_path: Path | None = None
     prompts_dir: Path = Path("var/prompts")
     recordings_dir: Path = Path("var/recordings")
@@ -71,6 +72,7 @@ class Settings:
             ari_app=get("HOTLINE_ARI_APP", "hotline") or "hotline",
             seat_context=get("HOTLINE_SEAT_CONTEXT", "hotline-seat") or "hotline-seat",
             seat_extension=get("HOTLINE_SEAT_EXTENSION", "s") or "s",
+            seat_queue=get("HOTLINE_SEAT_QUEUE", "") or "",
             menu_path=Path(menu) if menu else None,
             prompts_dir=Path(get("HOTLINE_PROMPTS_DIR", str(data_dir / "prompts")) or ""),
             recordings_dir=Path(get("HOTLINE_RECORDINGS_DIR", str(data_dir / "recordings")) or ""),

@@ -490,9 +490,18 @@ def _navigation_from_settings(app: web.Application, controller: Controller) -> S
         menu=menu,
         open_hours=open_hours,
         records=SqlCallRecordStore(app[SESSIONS]),
-        seat=DialplanSeatHandoff(controller.client, settings.seat_context, settings.seat_extension),
+        seat=_seat_handoff(app, controller, settings.seat_context, settings.seat_extension),
         clock=controller.clock,
         voice_messages_dir=settings.recordings_dir / "voice-messages",
         fallback=(settings.seat_context, settings.seat_extension),
     )
     return navigation_factory(ports)
+
+
+def _seat_handoff(app: web.Application, controller: Controller, context: str, extension: str) -> SeatHandoff:
+    """The ARI seat queue when it runs (callflow.seat), else continue in the dialplan's `Queue()`."""
+    from callflow.seat.web import SEAT_QUEUE
+
+    if SEAT_QUEUE in app:
+        return app[SEAT_QUEUE]
+    return DialplanSeatHandoff(controller.client, context, extension)
