@@ -117,17 +117,22 @@ class SeatLine:
 SEAT_PROMPTS = SeatPrompts()
 
 
-@pytest.fixture
-async def seat_line(hotline: Hotline, menu_prompts: Path) -> AsyncIterator[SeatLine]:
+def write_seat_prompts(folder: Path) -> None:
+    """Tones for the queue's prompts (the menu's own prompts are written by `menu_prompts`)."""
     for name in (
         SEAT_PROMPTS.wait, SEAT_PROMPTS.position_prefix, SEAT_PROMPTS.position_suffix, SEAT_PROMPTS.position_many,
         SEAT_PROMPTS.callback_offer, SEAT_PROMPTS.callback_number_is, SEAT_PROMPTS.callback_confirm,
         SEAT_PROMPTS.callback_enter, SEAT_PROMPTS.callback_registered,
         *(SEAT_PROMPTS.number.format(n=n) for n in range(1, 11)),
     ):
-        path = menu_prompts / f"{name}.wav"
+        path = folder / f"{name}.wav"
         if not path.exists():
             write_prompt(path, 2.0)
+
+
+@pytest.fixture
+async def seat_line(hotline: Hotline, menu_prompts: Path) -> AsyncIterator[SeatLine]:
+    write_seat_prompts(menu_prompts)
     engine = hotline.store.sessions.kw["bind"]
     async with engine.begin() as conn:
         await conn.run_sync(lambda c: Base.metadata.create_all(c, tables=SEAT_TABLES))
