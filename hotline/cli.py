@@ -56,6 +56,9 @@ def _registrars() -> list[Registrar]:
     from callflow.cli import register as register_call
 
     regs.append(register_call)
+    from callflow.seat.cli import register as register_seat
+
+    regs.append(register_seat)
     from ivr.cli import register as register_ivr
 
     regs.append(register_ivr)

@@ -142,3 +142,31 @@ async def test_a_callback_request_becomes_a_callback_work_order(service: Service
     status, order = await service.call("GET", f"/api/v1/workorders/{callback['work_order']}")
     assert status == 200, order
     assert order["source"] == "callback" and order["call_id"] == listed["id"]
+
+
+async def test_the_seat_commands_manage_members_and_print_statistics_in_chinese(service: Service) -> None:
+    import io
+
+    from callflow.seat.cli import run
+    from hotline.cli import build_parser
+
+    url = str(service.client.make_url("/"))
+
+    async def hotline_seat(*argv: str, who: str = "supervisor") -> str:
+        args = build_parser().parse_args(["seat", "--url", url, "--token", service.tokens[who], *argv])
+        out = io.StringIO()
+        assert await run(args, out) == 0, out.getvalue()
+        return out.getvalue()
+
+    assert "已将坐席 agent201 加入专席" in await hotline_seat("add", "agent201", "--name", "李强")
+    assert "空闲" in await hotline_seat("login", "agent201", "PJSIP/agent201", who="agent")
+    assert "小休" in await hotline_seat("pause", "agent201", "--reason", "会议", who="agent")
+    listing = await hotline_seat("list")
+    assert "agent201" in listing and "小休（会议）" in listing and "共 1 名专席坐席" in listing
+    assert "空闲" in await hotline_seat("resume", "agent201", who="agent")
+    stats = await hotline_seat("stats")
+    assert "人力建议（Erlang C）" in stats and "近 15 分钟" in stats
+    assert "未登录" in await hotline_seat("logout", "agent201", who="agent")
+    assert "移出专席" in await hotline_seat("remove", "agent201")
+    args = build_parser().parse_args(["seat", "--url", url, "--token", service.tokens["agent"], "add", "x"])
+    assert await run(args, io.StringIO()) == 1  # agents may not change the seat's members
