@@ -448,3 +448,31 @@ async def test_talk_detection_reports_when_the_caller_speaks(
         assert ari.types().count("ChannelTalkingStarted") == 1
         assert "ChannelVarset" not in ari.types()  # writing a function sets no variable
         await ari.request("DELETE", f"/channels/{channel_id}")
+
+
+async def test_continue_waits_for_the_running_prompt_and_leaves_the_bridge_first(
+    fake_asterisk: FakeAsterisk,
+) -> None:
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        call, channel_id = await _inbound(fake_asterisk, ari, [WaitUntilHungUp()])
+        _, bridge = await ari.request("POST", "/bridges", {"type": "holding"})
+        await ari.request("POST", f"/bridges/{bridge['id']}/addChannel", {"channel": channel_id})
+        await ari.request("POST", f"/channels/{channel_id}/play", {"media": "sound:queue-thankyou"})
+        seen = len(ari.events)
+        assert await ari.request("POST", f"/channels/{channel_id}/continue", {"context": "agents-queue"}) == (
+            204,
+            None,
+        )
+        await ari.event("StasisEnd", after=seen)
+        assert ari.types(after=seen, skip=("ChannelVarset",)) == [
+            "PlaybackStarted",
+            "PlaybackFinished",
+            "ChannelLeftBridge",
+            "StasisEnd",
+        ]
+        assert call.dialplan is not None and call.dialplan["context"] == "agents-queue"
+        await ari.request("DELETE", f"/bridges/{bridge['id']}")
+        await ari.request("DELETE", f"/channels/{channel_id}")
+        await call.finished()
+        fake_asterisk.assert_empty()

@@ -609,6 +609,16 @@ class FakeAsterisk:
         else:
             channel.subscribed.clear()
 
+    def exit_stasis(self, channel: Channel) -> None:
+        """The channel leaves the application for the dialplan (continue, redirect): out of its bridge,
+        what is still queued for it fails, then StasisEnd."""
+        from .media import fail_target_playbacks
+
+        fail_target_playbacks(self, f"channel:{channel.id}")
+        if channel.bridge is not None:
+            self.leave_bridge(channel, channel.bridge, moved=False)
+        self.leave_stasis(channel)
+
     def get_channel(self, channel_id: str, missing_status: int = 404) -> Channel:
         channel = self.channels.get(channel_id)
         if channel is None or not channel.alive:

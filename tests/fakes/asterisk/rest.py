@@ -245,11 +245,11 @@ async def channels_continue(fake: FakeAsterisk, path: dict[str, str], p: dict[st
         else:
             target = Dialplan(here.context, here.exten, here.priority + 1)
         channel.left_to = target
-        fake.leave_stasis(channel)
+        fake.exit_stasis(channel)
         channel.dialplan = target
         fake.notify()
 
-    await fake.channel_sync(channel, go)
+    _async_command(fake, channel, go)  # asynchronous in Asterisk: runs after a running playback
     return _nothing()
 
 
@@ -264,10 +264,10 @@ async def channels_redirect(fake: FakeAsterisk, path: dict[str, str], p: dict[st
 
     def go() -> None:
         channel.redirected_to = endpoint
-        fake.leave_stasis(channel)
+        fake.exit_stasis(channel)
         fake._forget_channel(channel)
 
-    await fake.channel_sync(channel, go)
+    _async_command(fake, channel, go)
     return _nothing()
 
 
@@ -287,7 +287,7 @@ async def channels_move(fake: FakeAsterisk, path: dict[str, str], p: dict[str, A
             channel.subscribed.discard(channel.app or "")
         fake.enter_stasis(channel, app, args, varset=False)
 
-    await fake.channel_sync(channel, go)
+    _async_command(fake, channel, go)
     return _nothing()
 
 
