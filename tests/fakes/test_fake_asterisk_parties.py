@@ -476,3 +476,24 @@ async def test_continue_waits_for_the_running_prompt_and_leaves_the_bridge_first
         await ari.request("DELETE", f"/channels/{channel_id}")
         await call.finished()
         fake_asterisk.assert_empty()
+
+
+async def test_a_number_dialled_through_a_trunk_reaches_the_trunk_endpoint(
+    fake_asterisk: FakeAsterisk,
+) -> None:
+    trunk = fake_asterisk.add_endpoint(
+        "PJSIP/trunk", answer_after=0.5, context="from-trunk", script=[Wait(1.0), HangUp()]
+    )
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        status, channel = await ari.request(
+            "POST",
+            "/channels",
+            {"endpoint": "PJSIP/13800138000@trunk", "app": "hotline", "appArgs": "callback"},
+        )
+        assert status == 200 and channel["name"].startswith("PJSIP/trunk-")
+        dial = await ari.event("Dial")
+        assert dial["dialstring"] == "13800138000@trunk"
+        await ari.event("ChannelDestroyed")
+        assert trunk.calls[0].dialled == "13800138000@trunk"
+        fake_asterisk.assert_empty()

@@ -46,14 +46,16 @@ def originate(
         return _originate_local(
             fake, resource, app, app_args, variables, channel_id, params.get("otherChannelId")
         )
-    if tech != "PJSIP" or endpoint not in fake.endpoints:
+    # `PJSIP/13800138000@trunk` dials a number through the endpoint `trunk`.
+    key = f"PJSIP/{resource.split('@', 1)[1]}" if "@" in resource else endpoint
+    if tech != "PJSIP" or key not in fake.endpoints:
         raise AriError(500, "Allocation failed", key="error")
-    ep = fake.endpoints[endpoint]
+    ep = fake.endpoints[key]
     cid = fake.new_id(channel_id)
     seq = fake.ids.sequence("PJSIP")
     channel = Channel(
         id=cid,
-        name=f"PJSIP/{resource}-{seq:08x}",
+        name=f"PJSIP/{ep.name}-{seq:08x}",
         state="Down",
         kind="originated",
         caller=caller,
@@ -61,7 +63,8 @@ def originate(
         dialplan=Dialplan(ep.context, "s", 1, "AppDial2", "(Outgoing Line)"),
         creationtime=ari_timestamp(),
         protocol_id=str(uuid.uuid4()),
-        endpoint=endpoint,
+        endpoint=key,
+        dialstring=resource,
     )
     channel.variables.update(variables)
     fake._add_channel(channel)
@@ -95,7 +98,7 @@ async def _dial_endpoint(
     params: dict[str, Any],
 ) -> None:
     ep = fake.endpoints[channel.endpoint]
-    resource = ep.name
+    resource = channel.dialstring or ep.name
 
     def dial(status: str) -> None:
         fake.emit(

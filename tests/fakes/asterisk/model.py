@@ -175,6 +175,7 @@ class Channel:
     redirected_to: str | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     endpoint: str = ""
+    dialstring: str = ""  # what an originate dialled (`agent1`, `13800138000@trunk`)
 
     @property
     def created_by_ari(self) -> bool:

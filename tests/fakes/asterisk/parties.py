@@ -155,6 +155,11 @@ class Call:
         return self.channel.left_to.to_json() if self.channel.left_to else None
 
     @property
+    def dialled(self) -> str:
+        """What the application dialled to reach this party (`agent1`, `13800138000@trunk`), if it did."""
+        return self.channel.dialstring
+
+    @property
     def redirected_to(self) -> str | None:
         return self.channel.redirected_to
 
