@@ -68,8 +68,6 @@ class QueuedCallerSession(CallSession):
 
     # --- lifecycle ---
     async def start(self, resumed: bool = False) -> None:
-        self.queue.caller_entered(self)
-        self.stage = "waiting"
         self.holding_bridge = f"{self.config.app}-seat-hold-{self.call_id}"
         self.bridges.add(self.holding_bridge)
         await self.client.request(
@@ -77,6 +75,8 @@ class QueuedCallerSession(CallSession):
         )
         await self.client.request("POST", f"/bridges/{self.holding_bridge}/addChannel", {"channel": self.channel_id})
         await self.client.request("POST", f"/bridges/{self.holding_bridge}/moh", {"mohClass": self.config.moh_class})
+        self.queue.caller_entered(self)  # in the queue once on hold: from here on an agent may be rung
+        self.stage = "waiting"
         self._save()
         self.arm_timer(self.config.announce_every_s, "announce")
         self.arm_timer(self.config.rules.wait_limit_s, "wait-limit")
