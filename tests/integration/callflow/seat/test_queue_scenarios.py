@@ -170,3 +170,25 @@ async def test_after_a_call_the_agent_wraps_up_then_is_available_again(seat_line
     states = [c.state for c in await seat_line.store.state_changes("agent901")]
     assert states == ["available", "ringing", "on_call", "wrap_up", "available"]
     await seat_line.empty()
+
+
+async def test_hanging_up_while_confirming_the_callback_number_leaves_nothing_behind(seat_line: SeatLine) -> None:
+    call = await seat_line.caller([
+        WaitForPlayback("sound:hotline/queue_callback_offer"), Press("1"),
+        WaitForPlayback("sound:hotline/callback_number_is"), HangUp(),
+    ])
+    row = await seat_line.finished(call)
+    assert row.disposition in ("overflowed", "callback")
+    assert seat_line.orders.made == []  # nothing confirmed, no work order
+    await seat_line.empty()
+
+
+async def test_a_caller_hanging_up_during_the_conversation_frees_the_agent(seat_line: SeatLine) -> None:
+    phone = await seat_line.agent("agent111", answer_after=1.0)
+    call = await seat_line.caller([WaitUntilBridged(), Wait(4), HangUp()])
+    row = await seat_line.finished(call)
+    assert (row.disposition, row.ended_by) == ("answered", "caller")
+    assert row.talk_s is not None and row.talk_s >= 3
+    assert not phone.calls[0].alive
+    assert seat_line.queue.seat.agents["agent111"].state is AgentState.WRAP_UP
+    await seat_line.empty()
