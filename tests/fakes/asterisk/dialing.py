@@ -113,13 +113,13 @@ async def _dial_endpoint(
     dial("")
     gone = lambda: not channel.alive  # noqa: E731
     if ep.unreachable:
-        await fake.wait_call_flow(0.5, until=gone)
+        await fake.wait_call_flow(0.5, until=gone, channel=channel)
         if channel.alive:
             dial("CHANUNAVAIL")
             fake._destroy(channel, 20)
         return
     if ep.busy:
-        await fake.wait_call_flow(0.3, until=gone)
+        await fake.wait_call_flow(0.3, until=gone, channel=channel)
         if channel.alive:
             dial("BUSY")
             fake.channel_event("ChannelDestroyed", channel, cause=17, cause_txt="User busy", tech_cause=486)
@@ -127,7 +127,7 @@ async def _dial_endpoint(
         return
     if ep.silent:
         # Nobody answers the INVITE (errors trace, PJSIP/agent2): only ChannelDestroyed at the timeout.
-        await fake.wait_call_flow(float(ring_timeout), until=gone)
+        await fake.wait_call_flow(float(ring_timeout), until=gone, channel=channel)
         if channel.alive:
             fake.channel_event(
                 "ChannelDestroyed", channel, cause=19, cause_txt="User alerting, no answer", tech_cause=480
@@ -140,12 +140,12 @@ async def _dial_endpoint(
     answer_after = ep.answer_after
     if answer_after is None or answer_after >= ring_timeout:
         # Asterisk reports no final Dial status for an originate that times out (errors trace).
-        await fake.wait_call_flow(float(ring_timeout), until=gone)
+        await fake.wait_call_flow(float(ring_timeout), until=gone, channel=channel)
         if channel.alive:
             fake.channel_event("ChannelDestroyed", channel, cause=19, cause_txt="User alerting, no answer")
             fake._forget_channel(channel)
         return
-    await fake.wait_call_flow(answer_after, until=gone)
+    await fake.wait_call_flow(answer_after, until=gone, channel=channel)
     if not channel.alive:
         return
     fake.set_state(channel, "Up")
@@ -249,7 +249,7 @@ async def _run_local(
         )
         fake.enter_stasis(two, step.app, list(step.args))
         # ;1 stays Down until the application answers ;2.
-        await fake.wait_until(lambda: one.state == "Up" or not one.alive)
+        await fake.wait_until(lambda: one.state == "Up" or not one.alive, channel=one)
     else:
         assert isinstance(step, DialplanExten)
         two.dialplan = Dialplan(context, exten, 1, "Answer", "")
@@ -263,7 +263,7 @@ async def _run_local(
         fake.enter_stasis(one, app, app_args)
     if isinstance(step, DialplanExten):
         # ;2 reaches its next priority a moment later (errors trace: after ;1's first playback started).
-        await fake.wait_call_flow(0.5, until=lambda: not two.alive)
+        await fake.wait_call_flow(0.5, until=lambda: not two.alive, channel=two)
         if not two.alive:
             return
         two.dialplan = Dialplan(context, exten, 2, step.app_name, step.app_data)
@@ -293,7 +293,7 @@ def send_dtmf(
                     fake.channel_event("ChannelDtmfReceived", peer, digit=digit, duration_ms=duration)
             else:
                 channel.dtmf_heard.append(digit)
-                fake.notify()
+                fake.poke(channel)
             if i + 1 < len(digits):
                 await fake.wait_call_flow(between / 1000)
         await fake.wait_call_flow(after / 1000)

@@ -168,7 +168,7 @@ class FakeAsterisk:
         self.playbacks: dict[str, Playback] = {}
         self.live_recordings: dict[str, LiveRecording] = {}
         self.finished_recordings: dict[str, LiveRecording] = {}  # by name, with call-flow start/end times
-        self._heard_by_playback: dict[str, list[Heard]] = {}
+        self._heard_by_playback: dict[str, list[tuple[Channel, Heard]]] = {}
         self.endpoints: dict[str, Endpoint] = {}
         self.apps: dict[str, Application] = {}
         self.global_vars: dict[str, str] = {}
@@ -248,29 +248,54 @@ class FakeAsterisk:
 
     # ----------------------------------------------------------------- waiting
     def notify(self) -> None:
-        """Something changed: wake everybody waiting in `wait_until`."""
+        """Something changed: wake everybody waiting in `wait_until` without a channel."""
         self._change.set()
         self._change = asyncio.Event()
 
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:  # noqa: ASYNC109
-        """Wait (real seconds) until `predicate()` holds; False on timeout."""
+    def poke(self, *channels: Channel) -> None:
+        """Something about these channels changed: wake their parties (and the general waiters)."""
+        for channel in channels:
+            channel.changed.set()
+            channel.changed = asyncio.Event()
+        self.notify()
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float | None = None,  # noqa: ASYNC109
+        channel: Channel | None = None,
+    ) -> bool:
+        """Wait (real seconds) until `predicate()` holds; False on timeout.
+
+        With `channel`, the predicate is only looked at again when that channel changes (cheap with
+        hundreds of scripted parties); without, at every change in the fake."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         while not predicate():
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
                 return False
+            event = channel.changed if channel is not None else self._change
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(remaining):
-                    await self._change.wait()
+                    await event.wait()
         return True
 
-    async def wait_call_flow(self, seconds: float, until: Callable[[], bool] | None = None) -> bool:
+    async def wait_call_flow(
+        self, seconds: float, until: Callable[[], bool] | None = None, channel: Channel | None = None
+    ) -> bool:
         """Sleep `seconds` of call-flow time; return early (True) when `until()` becomes true."""
         if until is None:
             await self.clock.sleep(seconds)
             return False
-        return await self.wait_until(until, self.clock.real_seconds(seconds))
+        return await self.wait_until(until, self.clock.real_seconds(seconds), channel)
+
+    async def wait_flag(self, flag: asyncio.Event, seconds: float) -> bool:
+        """Sleep `seconds` of call-flow time or until `flag` is set (True)."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.clock.real_seconds(seconds)):
+                await flag.wait()
+        return flag.is_set()
 
     async def wait_for_event(
         self,
@@ -333,6 +358,7 @@ class FakeAsterisk:
 
     def channel_event(self, type: str, channel: Channel, **fields: Any) -> None:
         self.emit(type, channel.subscribed, **fields, channel=channel.to_json())
+        self.poke(channel)
 
     def varset(self, channel: Channel, name: str, value: str) -> None:
         self.emit("ChannelVarset", channel.subscribed, variable=name, value=value, channel=channel.to_json())
@@ -661,7 +687,7 @@ class FakeAsterisk:
     def voice_started(self, channel: Channel, segment: VoiceSegment) -> None:
         """The party starts saying something; with TALK_DETECT set, the app hears about it."""
         channel.voice.append(segment)
-        self.notify()
+        self.poke(channel)
         if channel.talk_detect is None or not channel.alive:
             return
         if channel.talking_since is None:
@@ -787,7 +813,7 @@ class FakeAsterisk:
         self.channels.pop(channel.id, None)
         for app in self.apps.values():
             app.channel_ids.discard(channel.id)
-        self.notify()
+        self.poke(channel)
 
     # ----------------------------------------------------------------- bridges
     def new_bridge(self, bridge_id: str | None, types: str, name: str) -> Bridge:
@@ -825,6 +851,7 @@ class FakeAsterisk:
         channel.bridge = bridge
         bridge.apps |= set(channel.subscribed)
         self.emit("ChannelEnteredBridge", bridge.apps, bridge=bridge.to_json(), channel=channel.to_json())
+        self.poke(*bridge.channels)
         from .media import started_bridge_media
 
         started_bridge_media(self, bridge, channel)
@@ -854,6 +881,7 @@ class FakeAsterisk:
             snapshot["technology"] = technology
             self.emit("ChannelLeftBridge", bridge.apps, bridge=snapshot, channel=channel.to_json())
         channel.bridge = None
+        self.poke(channel, *bridge.channels)
         self.update_connected_lines(bridge)
         if moved:
             # Moved to another bridge by the application: Asterisk drops the app's subscription to
@@ -897,11 +925,13 @@ class FakeAsterisk:
 
     def add_heard(self, channel: Channel, heard: Heard) -> None:
         channel.heard.append(heard)
-        self._heard_by_playback.setdefault(heard.playback_id, []).append(heard)
+        self._heard_by_playback.setdefault(heard.playback_id, []).append((channel, heard))
+        self.poke(channel)
 
     def mark_finished(self, pb: Playback) -> None:
-        for heard in self._heard_by_playback.pop(pb.id, []):
+        for channel, heard in self._heard_by_playback.pop(pb.id, []):
             heard.finished = True
+            self.poke(channel)
         self.notify()
 
     def target_channels(self, target_uri: str) -> list[Channel]:

@@ -201,13 +201,11 @@ async def run_recording(fake: FakeAsterisk, rec: LiveRecording) -> None:
         return
     if rec.beep:
         for channel in fake.target_channels(rec.target_uri):
-            channel.heard.append(Heard("sound:beep", f"beep:{rec.name}", fake.clock.monotonic()))
-        fake.notify()
-        await fake.wait_call_flow(0.25, until=rec.end.is_set)
-        for channel in fake.target_channels(rec.target_uri):
-            for heard in channel.heard:
-                if heard.playback_id == f"beep:{rec.name}":
-                    heard.finished = True
+            fake.add_heard(channel, Heard("sound:beep", f"beep:{rec.name}", fake.clock.monotonic()))
+        await fake.wait_flag(rec.end, 0.25)
+        for channel, heard in fake._heard_by_playback.pop(f"beep:{rec.name}", []):
+            heard.finished = True
+            fake.poke(channel)
     bridge = (
         fake.bridges.get(rec.target_uri.partition(":")[2]) if rec.target_uri.startswith("bridge:") else None
     )
@@ -237,7 +235,7 @@ async def run_recording(fake: FakeAsterisk, rec: LiveRecording) -> None:
                         rec.ended_by = "silence"
                         break
                     waits.append(max(0.001, rec.max_silence - silent_for))
-            await fake.wait_call_flow(min(waits), until=rec.end.is_set)
+            await fake.wait_flag(rec.end, min(waits))
     finally:
         if bridge is not None:
             bridge.recording -= 1
@@ -406,4 +404,4 @@ class RtpStream:
             voice[-1].samples.extend(samples)  # the stream goes on
         else:
             voice.append(VoiceSegment(now, array("h", samples)))
-        self.fake.notify()
+        self.fake.poke(self.channel)

@@ -174,6 +174,7 @@ class Channel:
     left_to: Dialplan | None = None  # where continueInDialplan sent it
     redirected_to: str | None = None
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)  # poked when something about it changes
     endpoint: str = ""
     dialstring: str = ""  # what an originate dialled (`agent1`, `13800138000@trunk`)
 

@@ -198,7 +198,7 @@ class Call:
                     return
                 await self._step(step)
                 self.steps_done += 1
-                self.fake.notify()
+                self.fake.poke(self.channel)
         except asyncio.CancelledError:
             raise
         except ScriptTimeout as exc:
@@ -209,20 +209,28 @@ class Call:
         fake = self.fake
         clock = fake.clock
         if isinstance(step, Wait):
-            await fake.wait_call_flow(step.seconds, until=lambda: not self.channel.alive)
+            await fake.wait_call_flow(
+                step.seconds, until=lambda: not self.channel.alive, channel=self.channel
+            )
         elif isinstance(step, Press):
             for i, digit in enumerate(step.digits):
-                await fake.wait_call_flow(step.duration, until=lambda: not self.channel.alive)
+                await fake.wait_call_flow(
+                    step.duration, until=lambda: not self.channel.alive, channel=self.channel
+                )
                 if not self.channel.alive:
                     return
                 fake.party_dtmf(self.channel, digit, int(step.duration * 1000))
                 if i + 1 < len(step.digits):
-                    await fake.wait_call_flow(step.between, until=lambda: not self.channel.alive)
+                    await fake.wait_call_flow(
+                        step.between, until=lambda: not self.channel.alive, channel=self.channel
+                    )
         elif isinstance(step, Speak):
             samples = read_wav(step.wav)
             segment = VoiceSegment(clock.monotonic(), samples)
             fake.voice_started(self.channel, segment)
-            await fake.wait_call_flow(segment.end - segment.start, until=lambda: not self.channel.alive)
+            await fake.wait_call_flow(
+                segment.end - segment.start, until=lambda: not self.channel.alive, channel=self.channel
+            )
         elif isinstance(step, HangUp):
             if self.channel.alive:
                 self.hung_up_by = "party"
@@ -239,11 +247,15 @@ class Call:
         elif isinstance(step, WaitUntilAnswered):
             await self._wait(lambda: self.channel.state == "Up", step.timeout, "to be answered")
         elif isinstance(step, WaitUntilHungUp):
-            await fake.wait_until(lambda: not self.channel.alive, clock.real_seconds(step.timeout))
+            await fake.wait_until(
+                lambda: not self.channel.alive, clock.real_seconds(step.timeout), self.channel
+            )
 
     async def _wait(self, predicate: Callable[[], bool], limit: float, what: str) -> None:
         real = self.fake.clock.real_seconds(limit)
-        ok = await self.fake.wait_until(lambda: bool(predicate()) or not self.channel.alive, real)
+        ok = await self.fake.wait_until(
+            lambda: bool(predicate()) or not self.channel.alive, real, self.channel
+        )
         if not ok:
             raise ScriptTimeout(f"waited {limit} s (call-flow) {what}")
 

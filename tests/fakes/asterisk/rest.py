@@ -128,7 +128,7 @@ def _async_command(fake: FakeAsterisk, channel: Channel, action: Callable[[], No
     async def job() -> None:
         if channel.alive:
             action()
-            fake.notify()
+            fake.poke(channel)
 
     channel.queue.submit(job)
 
@@ -247,7 +247,7 @@ async def channels_continue(fake: FakeAsterisk, path: dict[str, str], p: dict[st
         channel.left_to = target
         fake.exit_stasis(channel)
         channel.dialplan = target
-        fake.notify()
+        fake.poke(channel)
 
     _async_command(fake, channel, go)  # asynchronous in Asterisk: runs after a running playback
     return _nothing()
@@ -569,7 +569,7 @@ async def bridges_remove_channel(fake: FakeAsterisk, path: dict[str, str], p: di
 async def bridges_start_moh(fake: FakeAsterisk, path: dict[str, str], p: dict[str, Any]) -> Reply:
     bridge = fake.get_bridge(path["bridgeId"])
     bridge.moh_class = str(p.get("mohClass", "default"))
-    fake.notify()
+    fake.poke(*bridge.channels)
     return _nothing()
 
 
@@ -577,7 +577,7 @@ async def bridges_start_moh(fake: FakeAsterisk, path: dict[str, str], p: dict[st
 async def bridges_stop_moh(fake: FakeAsterisk, path: dict[str, str], p: dict[str, Any]) -> Reply:
     bridge = fake.get_bridge(path["bridgeId"])
     bridge.moh_class = None
-    fake.notify()
+    fake.poke(*bridge.channels)
     return _nothing()
 
 
