@@ -21,6 +21,8 @@ from tests.fakes.vosk_server import (
     RunningVoskServer,
 )
 
+PHRASE_WORDS = {w for phrase in (CALLER_OPENING, CALLER_FOLLOW_UP, PHONE_PHRASE) for w in phrase.split()}
+
 
 def test_two_recordings_are_written_as_json_files_with_speakers_words_and_timings(
     korean_model_path: Path, korean_speech: KoreanSpeech, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -57,8 +59,8 @@ def test_two_recordings_are_written_as_json_files_with_speakers_words_and_timing
     assert {s.speaker for s in caller.segments} == {"caller"}
     assert {s.speaker for s in agent.segments} == {"agent"}
     assert caller.words and all(w.end <= caller.duration for w in caller.words)
-    assert len(caller.segments) == 2 and caller.segments[0].text.startswith(CALLER_OPENING.split()[0])
-    assert agent.text.startswith(PHONE_PHRASE.split()[0])
+    assert len(caller.segments) == 2
+    assert {w.text for w in caller.words + agent.words} <= PHRASE_WORDS  # --phrase restricted them
     err = capsys.readouterr().err
     assert "转写" in err and "100%" in err  # the progress bar goes to stderr
     assert "已写入" in err
@@ -84,8 +86,7 @@ async def test_a_call_merged_from_its_tracks_prints_json_the_draft_command_reads
     assert document["source"] == "caller+agent"
     turns = document["turns"]
     assert [t["speaker"] for t in turns] == ["caller", "agent", "caller"]
-    assert turns[0]["text"].startswith(CALLER_OPENING.split()[0])
-    assert turns[1]["text"].startswith(AGENT_REPLY.split()[0])
+    assert {w for t in turns for w in t["text"].split()} <= PHRASE_WORDS
     assert vosk_server.server.sessions_finished == 2
     saved = tmp_path / "call.json"
     saved.write_text(printed, encoding="utf-8")
