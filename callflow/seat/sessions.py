@@ -86,7 +86,7 @@ class QueuedCallerSession(CallSession):
         """Our handler failed: leave the call to the dialplan's general queue rather than in silence."""
         log.error("call %s: seat session failed (%s); overflowing", self.channel_id, exc)
         if self.stage in ("waiting", "new", "offer", "confirm", "entering"):
-            if self.stage in ("waiting", "new"):
+            if self.stage == "waiting":
                 await self._leave_queue("overflowed")
             self.overflow_reason = "failure"
             await self._to_overflow_destination()
@@ -121,7 +121,7 @@ class QueuedCallerSession(CallSession):
             )
         except AriError as exc:  # e.g. 500 "Allocation failed": the endpoint does not exist
             log.warning("call %s: agent %s unreachable: %s", self.call_id, agent_id, exc)
-            leg.finish()
+            leg.close()
             await self.on_SeatRingFailed({"type": "SeatRingFailed", "channel_id": leg_id, "why": "unreachable"})
 
     async def on_SeatRingFailed(self, event: Event) -> None:
@@ -419,6 +419,11 @@ class AgentLegSession(CallSession):
 
     async def start(self, resumed: bool = False) -> None:
         """Nothing to do: the caller's session originates the leg right after adopting it."""
+
+    def close(self) -> None:
+        """The leg never came to be (the originate was refused): end this session's worker now."""
+        self.finish()
+        self._post(None)  # wakes the worker, which then sees the session finished
 
     async def fail(self, exc: BaseException) -> None:
         await self.caller.client.hangup_if_present(self.channel_id)

@@ -192,3 +192,15 @@ async def test_a_caller_hanging_up_during_the_conversation_frees_the_agent(seat_
     assert not phone.calls[0].alive
     assert seat_line.queue.seat.agents["agent111"].state is AgentState.WRAP_UP
     await seat_line.empty()
+
+
+async def test_an_endpoint_asterisk_refuses_pauses_the_agent_and_the_next_one_answers(seat_line: SeatLine) -> None:
+    await seat_line.queue.add_member("agent121", endpoint="PJSIP/agent121")  # no such endpoint in Asterisk
+    await seat_line.hotline.fake.clock.sleep(1)
+    await seat_line.agent("agent122", answer_after=1.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    row = await seat_line.finished(call)
+    assert [(r["agent"], r["outcome"]) for r in row.rung] == [("agent121", "unreachable"), ("agent122", "answered")]
+    assert seat_line.queue.seat.agents["agent121"].state is AgentState.PAUSED
+    await seat_line.until(lambda: not seat_line.hotline.controller.workers, what="every session to end")
+    await seat_line.empty()
