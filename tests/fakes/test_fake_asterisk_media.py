@@ -17,6 +17,7 @@ import pytest
 from tests.fakes.asterisk import FakeAsterisk, Speak, Wait, WaitUntilBridged, WaitUntilHungUp
 from tests.fakes.asterisk.audio import VoiceSegment
 from tests.fakes.asterisk.client import RawAri
+from tests.fakes.asterisk.media import RtpImpairment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -323,4 +324,71 @@ async def test_a_playback_whispered_into_a_snoop_is_heard_by_the_spied_on_party(
         assert "ChannelDestroyed" not in ari.types()  # Snoop channels end with StasisEnd
         await ari.request("DELETE", f"/channels/{agent.id}")
         await ari.event("StasisEnd", {"channel.id": agent.id})
+        fake_asterisk.assert_empty()
+
+
+async def test_rtp_impairment_drops_and_reorders_packets(fake_asterisk: FakeAsterisk) -> None:
+    fake_asterisk.rtp_impairment = RtpImpairment(drop_every=10, swap_every=7)
+    loop = asyncio.get_running_loop()
+    transport, sink = await loop.create_datagram_endpoint(_Sink, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        async with RawAri(fake_asterisk.url) as ari:
+            await ari.connect()
+            _, media = await ari.request(
+                "POST",
+                "/channels/externalMedia",
+                {"app": "hotline", "external_host": f"127.0.0.1:{port}", "format": "slin16"},
+            )
+            sink.expect(100)
+            await asyncio.wait_for(sink.got_enough.wait(), 5.0)
+            await ari.request("DELETE", f"/channels/{media['id']}")
+            await ari.event("ChannelDestroyed")
+    finally:
+        transport.close()
+    (stream,) = fake_asterisk.rtp_streams.values()
+    seqs = [struct.unpack("!H", p[2:4])[0] for p in sink.packets]
+    offsets = [(s - stream.first_seq) % 65536 for s in seqs]
+    assert stream.dropped >= 10
+    missing = set(range(max(offsets) + 1)) - set(offsets)
+    assert {m % 10 for m in missing} == {9}  # every tenth packet never arrived
+    assert any(b < a for a, b in zip(offsets, offsets[1:], strict=False))  # some arrived out of order
+
+
+async def test_a_snoop_spying_out_hears_what_its_channel_hears(
+    fake_asterisk: FakeAsterisk, tmp_path: Path
+) -> None:
+    caller_voice = _tone(tmp_path / "caller.wav", 1.0, 440)
+    fake_asterisk.add_endpoint("PJSIP/agent1", answer_after=0.2, script=[WaitUntilHungUp()])
+    async with RawAri(fake_asterisk.url) as ari:
+        await ari.connect()
+        caller = await fake_asterisk.place_call(
+            script=[WaitUntilBridged(), Wait(0.5), Speak(caller_voice), WaitUntilHungUp()]
+        )
+        await ari.event("StasisStart")
+        _, agent = await ari.request("POST", "/channels", {"endpoint": "PJSIP/agent1", "app": "hotline"})
+        await ari.event("StasisStart", {"channel.id": agent["id"]})
+        _, snoop = await ari.request(
+            "POST", f"/channels/{agent['id']}/snoop", {"spy": "out", "app": "hotline"}
+        )
+        await ari.event("StasisStart", {"channel.id": snoop["id"]})
+        await ari.request("POST", f"/channels/{snoop['id']}/record", {"name": "agent-hears", "format": "wav"})
+        await ari.event("RecordingStarted")
+        _, bridge = await ari.request("POST", "/bridges", {"type": "mixing"})
+        await ari.request(
+            "POST", f"/bridges/{bridge['id']}/addChannel", {"channel": f"{caller.id},{agent['id']}"}
+        )
+        assert await fake_asterisk.wait_until(lambda: caller.steps_done >= 3, 5.0)
+        (spoken,) = caller.channel.voice
+        await fake_asterisk.clock.sleep(spoken.end - fake_asterisk.clock.monotonic())
+        await ari.request("POST", "/recordings/live/agent-hears/stop")
+        await ari.event("RecordingFinished")
+        with wave.open(str(fake_asterisk.stored_recordings["agent-hears"])) as w:
+            samples = [s for (s,) in struct.iter_unpack("<h", w.readframes(w.getnframes()))]
+        loud = [i / 8000 for i, s in enumerate(samples) if abs(s) > 3000]
+        assert loud and abs(loud[-1] - loud[0] - 1.0) < 0.01  # the caller's second of voice
+        for channel_id in (snoop["id"], caller.id, agent["id"]):
+            await ari.request("DELETE", f"/channels/{channel_id}")
+        await ari.request("DELETE", f"/bridges/{bridge['id']}")
+        await ari.event("BridgeDestroyed")
         fake_asterisk.assert_empty()

@@ -16,6 +16,7 @@ from aiohttp import web
 from callflow.clock import ScaledClock
 
 from .audio import CORE_SOUNDS, SOUND_EXTENSIONS, VoiceSegment, sound_file_duration
+from .media import RtpImpairment, RtpStream
 from .model import (
     AriError,
     Bridge,
@@ -174,7 +175,8 @@ class FakeAsterisk:
         self.global_vars: dict[str, str] = {}
         self.device_states: dict[str, str] = {}
         self.calls: list[Call] = []
-        self.rtp_streams: dict[str, Any] = {}
+        self.rtp_streams: dict[str, RtpStream] = {}
+        self.rtp_impairment = RtpImpairment()  # e.g. RtpImpairment(drop_every=50, swap_every=20)
         self.requests: list[RequestRecord] = []
         self.events_sent: list[dict[str, Any]] = []
         self.violations: list[Violation] = []

@@ -8,6 +8,7 @@ import secrets
 import socket
 import struct
 from array import array
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .audio import (
@@ -309,6 +310,14 @@ def finalize_recording(fake: FakeAsterisk, rec: LiveRecording) -> None:
 
 
 # --------------------------------------------------------------------------- RTP
+@dataclass
+class RtpImpairment:
+    """Network trouble on externalMedia streams: drop every Nth packet, swap every Nth with the next."""
+
+    drop_every: int = 0
+    swap_every: int = 0
+
+
 class RtpStream:
     """The UnicastRTP side of externalMedia: 20 ms packets of what the channel's bridge carries."""
 
@@ -323,8 +332,10 @@ class RtpStream:
         self.local_port = self.sock.getsockname()[1]
         self.ssrc = secrets.randbits(32)
         self.seq = secrets.randbits(16)
+        self.first_seq = self.seq
         self.timestamp = secrets.randbits(32)
         self.sent = 0
+        self.dropped = 0
         self.received = 0
         self.started_at: float | None = None  # call-flow time of the first packet
         self.stopped_at: float | None = None  # call-flow time up to which packets were sent
@@ -365,13 +376,24 @@ class RtpStream:
         began = clock.monotonic()
         self.started_at = began
         try:
+            held: bytes | None = None
             while self.channel.alive:
                 now = clock.monotonic()
                 due = int((now - began) / 0.02)
                 while self.sent < due and self.channel.alive:
-                    data = self.packet(began + self.sent * 0.02)
-                    with contextlib.suppress(OSError):
-                        self.sock.sendto(data, self.remote)
+                    index = self.sent
+                    data = self.packet(began + index * 0.02)
+                    impairment = self.fake.rtp_impairment
+                    if impairment.drop_every and index % impairment.drop_every == impairment.drop_every - 1:
+                        self.dropped += 1  # lost on the way: a gap in the sequence numbers
+                        continue
+                    if impairment.swap_every and index % impairment.swap_every == 0 and held is None:
+                        held = data  # sent after the next one: reordered
+                        continue
+                    for chunk in (data, held) if held is not None else (data,):
+                        with contextlib.suppress(OSError):
+                            self.sock.sendto(chunk, self.remote)
+                    held = None
                 self.stopped_at = now  # the stream covers up to here
                 self._drain()
                 await asyncio.sleep(max(0.0005, clock.real_seconds(0.02)))

@@ -209,10 +209,19 @@ class Channel:
         return out
 
     def voices(self) -> list[VoiceSegment]:
-        """What this channel sends into a bridge (a Snoop channel sends what it spies on)."""
-        if self.snoop_of is not None:
-            return list(self.snoop_of.voice) if self.spy in ("in", "both") else []
-        return list(self.voice)
+        """What this channel sends into a bridge. A Snoop channel sends what it spies on: `in` is what
+        its channel says, `out` what its channel hears from the others in its bridge, `both` the two."""
+        source = self.snoop_of
+        if source is None:
+            return list(self.voice)
+        out: list[VoiceSegment] = []
+        if self.spy in ("in", "both"):
+            out.extend(source.voice)
+        if self.spy in ("out", "both") and source.bridge is not None:
+            for other in source.bridge.channels:
+                if other is not source and other is not self:
+                    out.extend(other.voices())
+        return out
 
 
 @dataclass
