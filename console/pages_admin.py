@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from console.auth.domain import ConsoleError
+from console.auth.identity import SIGN_IN
 from console.auth.services import SignedIn
 from console.web import ACCOUNTS, page, render
 from hotline.app import SESSIONS, SETTINGS
@@ -57,6 +58,7 @@ async def _users_page(request: web.Request, error: str = "", status: int = 200) 
         units=units,
         unit_names={u.id: u.name for u in units},
         roles=USER_ROLES,
+        sign_ins=await request.app[SIGN_IN].audit_trail(50),
         error=error,
     )
 

@@ -140,6 +140,10 @@ async def test_an_admin_creates_a_user_who_then_signs_in_and_a_reset_ends_their_
     assert stale.status == 401
     assert (await console.sign_in("zhou.tax", "first-pass-1")).status == 401
     assert (await console.sign_in("zhou.tax", "second-pass-2")).status == 303
+    console.client.session.cookie_jar.clear()
+    await console.sign_in("qian.admin")
+    audit = await (await console.client.get("/admin/users")).text()
+    assert "最近登录记录" in audit and "zhou.tax" in audit and "失败（密码错误）" in audit
 
 
 async def test_a_role_change_applies_at_once_and_admin_pages_refuse_other_roles(console: Console) -> None:
