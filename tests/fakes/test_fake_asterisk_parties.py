@@ -228,7 +228,10 @@ async def test_recordings_stop_at_max_duration_or_silence(
         )
         done = await ari.event("RecordingFinished", {"recording.name": "quiet"})
         # 0.5 s of silence, 1 s of voice, then 2 s of silence that end it and are cut, as Asterisk does.
-        assert 1 <= done["recording"]["duration"] <= 2
+        rec = fake_asterisk.finished_recordings["quiet"]
+        assert rec.ended_by == "silence"
+        (spoken,) = [c for c in fake_asterisk.calls if c.channel.id == second][0].channel.voice
+        assert 2.0 <= rec.ended_at - spoken.end < 2.3  # two seconds of silence after the voice end it
         assert done["recording"]["talking_duration"] == 1
         rate, samples = _samples(fake_asterisk.stored_recordings["quiet"])
         assert done["recording"]["duration"] == int(len(samples) / rate)
