@@ -357,6 +357,12 @@ class RecordingService:
             log.info("recording %s purged (retention until %s)", recording.name, recording.retention_until)
         return report
 
+    async def counts(self) -> dict[str, int]:
+        """How many recordings are stored, corrupt or missing (for /healthz)."""
+        async with self._sessions() as session:
+            found = await repository.count_by_state(session)
+        return {state.value: found.get(state.value, 0) for state in RecordingState}
+
     async def verify_all(self) -> list[IntegrityCheck]:
         """Re-hash every stored recording; mark each stored, corrupt or missing as found."""
         async with self._sessions() as session:

@@ -220,9 +220,14 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
 
     async def probe() -> dict[str, Any]:
         root = service.store.root
+        try:
+            counts = await service.counts()
+        except Exception as exc:  # no table yet (database not upgraded): say so, do not fail /healthz
+            return {"ok": False, "affects_status": False, "dir": str(root), "error": f"{type(exc).__name__}: {exc}"[:300]}
         return {
-            "ok": True,
-            "affects_status": False,
+            "ok": counts["corrupt"] == 0 and counts["missing"] == 0,
+            "affects_status": False,  # a bad recording is reported, it does not take the service down
+            "counts": counts,
             "dir": str(root),
             "source": service.source.kind,
             "retention": service.policy.describe(),

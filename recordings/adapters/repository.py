@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from recordings.adapters.orm import RecordingAccessRow, RecordingPurgeRow, RecordingRow
@@ -145,3 +145,8 @@ def purge_row(recording: Recording, at: datetime, file_deleted: bool) -> Recordi
         retention_until=recording.retention_until,
         file_deleted=file_deleted,
     )
+
+
+async def count_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(RecordingRow.state, func.count()).group_by(RecordingRow.state))
+    return {str(state): int(count) for state, count in rows.all()}

@@ -21,7 +21,12 @@ from hotline.db import Base, make_engine, make_sessionmaker
 from recordings.adapters.ari_fetch import AriStoredRecordings
 from recordings.adapters.orm import RecordingAccessRow, RecordingPurgeRow, RecordingRow
 from recordings.adapters.store import RecordingStore
-from recordings.domain.errors import RecordingFetchFailed, RecordingSourceMissing, RecordingUnreadable
+from recordings.domain.errors import (
+    RecordingFetchFailed,
+    RecordingSourceMissing,
+    RecordingUnreadable,
+    UnsafeRecordingName,
+)
 from recordings.domain.model import RecordingKind
 from recordings.services import RecordingService
 from tests.fakes.asterisk import FakeAsterisk, Speak, Wait, WaitUntilBridged, WaitUntilHungUp
@@ -94,6 +99,19 @@ async def test_asterisk_keeps_its_copy_when_deleting_is_off(
     service = _service(sessions, tmp_path / "store", ari, delete=False)
     await service.register_finished("call-8-caller", "call-8", RecordingKind.CALLER)
     assert "call-8-caller" in fake_asterisk.stored_recordings
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/abs", "a%2fb", "%2e%2e", "..\\x", "a/../../b"])
+async def test_an_unsafe_name_is_refused_before_any_file_or_url_is_made(
+    fake_asterisk: FakeAsterisk, ari: AriClient, sessions: async_sessionmaker[AsyncSession], tmp_path: Path, name: str
+) -> None:
+    service = _service(sessions, tmp_path / "store", ari)
+    with pytest.raises(UnsafeRecordingName) as refused:
+        await service.register_finished(name, "call-x", RecordingKind.MIX)
+    assert refused.value.error_id == "recording-name-unsafe"
+    assert fake_asterisk.requests == []
+    assert not (tmp_path / "store").exists()
+    assert await _rows(sessions) == 0
 
 
 async def test_a_recording_asterisk_does_not_have_is_reported_and_nothing_is_kept(
