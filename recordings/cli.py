@@ -8,8 +8,11 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import AsyncIterator
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from hotline.db import make_engine, make_sessionmaker
 from hotline.settings import Settings
@@ -39,10 +42,25 @@ async def _service(settings: Settings) -> AsyncIterator[RecordingService]:
         await engine.dispose()
 
 
+def _needs_schema(command: Callable[[argparse.Namespace], Awaitable[int]]) -> Callable[[argparse.Namespace], Awaitable[int]]:
+    """A database without the recordings tables gets a plain instruction, not a traceback."""
+
+    @functools.wraps(command)
+    async def run(args: argparse.Namespace) -> int:
+        try:
+            return await command(args)
+        except (OperationalError, ProgrammingError) as exc:
+            print(f"数据库中没有录音表，请先运行 `hotline db upgrade` (run `hotline db upgrade` first): {exc.orig}")
+            return 2
+
+    return run
+
+
 def _mib(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MiB"
 
 
+@_needs_schema
 async def _purge(args: argparse.Namespace) -> int:
     async with _service(Settings.from_env()) as service:
         report = await service.purge(dry_run=args.dry_run)
@@ -61,6 +79,7 @@ async def _purge(args: argparse.Namespace) -> int:
     return 0
 
 
+@_needs_schema
 async def _verify(args: argparse.Namespace) -> int:
     async with _service(Settings.from_env()) as service:
         results = await service.verify_all()
@@ -71,6 +90,7 @@ async def _verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+@_needs_schema
 async def _hold(args: argparse.Namespace) -> int:
     hold = args.recordings_command == "hold"
     try:

@@ -177,3 +177,12 @@ def test_the_retention_setting_reaches_the_purge(tmp_path: Path, monkeypatch: py
     assert main(["recordings", "purge"]) == 0
     assert len(list((tmp_path / "recordings").rglob("*.wav"))) == 3
     assert RetentionPolicy.parse("mix=3650").days[RecordingKind.MIX] == 3650
+
+
+def test_a_database_without_the_tables_gets_an_instruction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/empty.sqlite3")
+    monkeypatch.setenv("HOTLINE_RECORDINGS_DIR", str(tmp_path / "recordings"))
+    assert main(["recordings", "verify"]) == 2
+    assert "hotline db upgrade" in capsys.readouterr().out
