@@ -223,3 +223,12 @@ async def test_an_unreachable_asterisk_is_a_fetch_failure(
             await _service(sessions, tmp_path / "store", client).register_finished("call-x", "x", "mix")
     finally:
         await client.close()
+
+
+async def test_a_recording_in_another_format_than_declared_is_not_taken(
+    fake_asterisk: FakeAsterisk, ari: AriClient, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    write_wav(fake_asterisk.recordings_dir / "call-10-agent.wav", 1.0)
+    with pytest.raises(RecordingFetchFailed, match="格式"):
+        await _service(sessions, tmp_path / "store", ari).register_finished("call-10-agent", "call-10", "agent", "sln16")
+    assert "call-10-agent" in fake_asterisk.stored_recordings and await _rows(sessions) == 0
