@@ -209,6 +209,7 @@ async def test_a_channel_recording_holds_what_the_caller_said(
         await call.finished()
 
 
+@pytest.mark.fake_asterisk(time_factor=0.1)  # the silence is timed against the voice
 async def test_recordings_stop_at_max_duration_or_silence(
     fake_asterisk: FakeAsterisk, tmp_path: Path
 ) -> None:
@@ -447,7 +448,7 @@ async def test_talk_detection_reports_when_the_caller_speaks(
         spoken = call.channel.voice
         assert len(spoken) == 2
         assert abs(finished["duration"] - (spoken[1].end - spoken[0].start) * 1000) <= 1
-        assert 1950 <= finished["duration"] <= 2300
+        assert 1950 <= finished["duration"] <= 3000  # 2 s, plus however late the party's steps woke
         assert ari.types().count("ChannelTalkingStarted") == 1
         assert "ChannelVarset" not in ari.types()  # writing a function sets no variable
         await ari.request("DELETE", f"/channels/{channel_id}")
