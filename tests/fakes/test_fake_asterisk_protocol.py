@@ -210,3 +210,15 @@ async def test_credentials_are_an_option_of_the_fixture(fake_asterisk: FakeAster
         assert (await ari.request("GET", "/asterisk/ping"))[0] == 200
     async with RawAri(fake_asterisk.url) as default:
         assert (await default.request("GET", "/asterisk/ping"))[0] == 401
+
+
+async def test_a_second_connection_for_the_app_replaces_the_first(fake_asterisk: FakeAsterisk) -> None:
+    async with RawAri(fake_asterisk.url) as first, RawAri(fake_asterisk.url) as second:
+        await first.connect()
+        await second.connect()
+        assert (await first.event("ApplicationReplaced"))["application"] == "hotline"
+        call = await fake_asterisk.place_call(script=[])
+        await second.event("StasisStart")
+        assert "StasisStart" not in first.types()
+        await second.request("DELETE", f"/channels/{call.id}")
+        await second.event("StasisEnd")

@@ -390,16 +390,14 @@ class FakeAsterisk:
             app = self.apps.setdefault(name, Application(name))
             for old in list(app.sockets):
                 # One connection per application: the newer replaces the older one.
-                old.queue.put_nowait(
-                    _dumps(
-                        {
-                            "type": "ApplicationReplaced",
-                            "timestamp": ari_timestamp(),
-                            "asterisk_id": self.asterisk_id,
-                            "application": name,
-                        }
-                    )
-                )
+                replaced = {
+                    "type": "ApplicationReplaced",
+                    "timestamp": ari_timestamp(),
+                    "asterisk_id": self.asterisk_id,
+                    "application": name,
+                }
+                self.validator.validate_event(replaced)
+                old.queue.put_nowait(_dumps(replaced))
                 app.sockets.remove(old)
             app.sockets.append(sock)
         self._sockets.append(sock)
