@@ -223,7 +223,13 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
         try:
             counts = await service.counts()
         except Exception as exc:  # no table yet (database not upgraded): say so, do not fail /healthz
-            return {"ok": False, "affects_status": False, "dir": str(root), "error": f"{type(exc).__name__}: {exc}"[:300]}
+            return {
+                "ok": False,
+                "affects_status": False,
+                "dir": str(root),
+                "source": service.source.kind,
+                "error": f"{type(exc).__name__}: {exc}"[:300],
+            }
         return {
             "ok": counts["corrupt"] == 0 and counts["missing"] == 0,
             "affects_status": False,  # a bad recording is reported, it does not take the service down
