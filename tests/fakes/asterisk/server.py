@@ -114,6 +114,7 @@ async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamRespons
         return await _events(fake, request, checked.values, record)
     handler = HANDLERS.get(key)
     if handler is None:
+        fake.report_problem(f"the fake Asterisk does not implement {op.label} (yet)")
         return answer(501, {"message": f"Not implemented by the fake Asterisk: {op.label}"})
     try:
         reply = await handler(fake, path_params, checked.values)
