@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.integration.ticketing.api_fixtures import WorkOrderApi
+from ticketing.auth import hash_token
 
 
 async def test_requests_without_a_valid_token_are_refused(workorder_api: WorkOrderApi) -> None:
@@ -19,8 +20,9 @@ async def test_requests_without_a_valid_token_are_refused(workorder_api: WorkOrd
 
 async def test_tokens_are_stored_only_as_hashes(workorder_api: WorkOrderApi) -> None:
     token = workorder_api.tokens["agent"]
+    assert (await workorder_api.ok("GET", "/me", "agent"))["role"] == "agent"
     stored = await workorder_api.scalar("SELECT api_token_hash FROM users WHERE login = 'agent'")
-    assert stored != token and len(stored) == 64
+    assert stored != token and len(stored) == 64 and stored == hash_token(token)
 
 
 async def test_a_unit_sees_and_acts_on_only_its_own_work_orders(workorder_api: WorkOrderApi) -> None:
