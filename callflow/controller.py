@@ -118,11 +118,16 @@ class Controller:
         try:
             await self.events.run()
         finally:
-            for task in list(self._background):
+            helpers = list(self._background)
+            for task in helpers:
                 task.cancel()
             for worker in list(self.workers.values()):
                 worker.task.cancel()
-            await asyncio.gather(*(w.task for w in list(self.workers.values())), return_exceptions=True)
+            # Wait for them: a helper cancelled in the middle of a database query must finish closing
+            # its connection before the engine is disposed, or the loop hangs at shutdown.
+            await asyncio.gather(
+                *helpers, *(w.task for w in list(self.workers.values())), return_exceptions=True
+            )
 
     def background(self, coro: Any, name: str) -> None:
         """Run a helper task (e.g. a calendar refresh) for as long as the controller runs."""

@@ -65,7 +65,7 @@ def cohort_counts(start: datetime, end: datetime, as_of: datetime, unit_id: int 
             _count(repeated).label("repeated"),
         )
         .select_from(W.__table__.outerjoin(repeated_ids, repeated_ids.c.earlier_id == W.id))
-        .where(W.received_at >= start, W.received_at < end, W.state != "draft")
+        .where(W.received_at >= start, W.received_at < end, W.state.not_in(("draft", "discarded")))
         .group_by(W.unit_id)
     )
     if unit_id is not None:

@@ -108,6 +108,8 @@ async def seed(db: LoopDb) -> None:
                 WorkOrderRow(id=10, number="YS2026070100010", state="draft", received_at=r),
                 # 11: 00:30 on 1 October local time is still 30 September in UTC → Q4, not Q3
                 dispatched_order(11, b, at(10, 1, 0, 30)),
+                # 12: a draft discarded (作废) as holding no matter is not counted either
+                WorkOrderRow(id=12, number="YS2026070100012", state="discarded", received_at=r, unit_id=a),
             ]
         )
         await s.flush()
