@@ -4,10 +4,20 @@ repeated failures are throttled, sessions end by idle and absolute timeouts and 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from console.auth import domain
 from tests.integration.console.console_fixtures import Console
-from tests.integration.console.support import PASSWORD, csrf_of
+from tests.integration.console.support import (
+    PASSWORD,
+    MovableClock,
+    console_app,
+    console_settings,
+    copy_database,
+    csrf_of,
+    seed_people,
+)
 
 
 async def test_a_unit_handler_signs_in_and_lands_on_the_unit_inbox(console: Console) -> None:
@@ -116,3 +126,20 @@ async def test_the_login_form_itself_needs_its_csrf_token(console: Console) -> N
     assert "安全令牌" in await resp.text()
     page = await console.client.get("/login")
     assert csrf_of(await page.text())
+
+
+async def test_the_cookie_is_secure_when_the_service_is_published_over_https(
+    console_template: Path, tmp_path: Path, aiohttp_client: Any
+) -> None:
+    url = copy_database(console_template, tmp_path)
+    await seed_people(url)
+    settings = console_settings(url, tmp_path, public_url="https://12345.example.gov.cn")
+    client = await aiohttp_client(console_app(settings, MovableClock()))
+    page = await client.get("/login")
+    assert page.cookies[domain.LOGIN_CSRF_COOKIE]["secure"]
+    data = {"login": "wang.market", "password": PASSWORD, "csrf_token": csrf_of(await page.text())}
+    # behind the https proxy the browser would send the Secure cookie back; this client speaks plain http
+    login_cookie = {domain.LOGIN_CSRF_COOKIE: page.cookies[domain.LOGIN_CSRF_COOKIE].value}
+    resp = await client.post("/login", data=data, cookies=login_cookie, allow_redirects=False)
+    cookie = resp.cookies[domain.SESSION_COOKIE]
+    assert resp.status == 303 and cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
