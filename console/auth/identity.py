@@ -28,6 +28,7 @@ SIGN_IN = web.AppKey("console_sign_in", SignInService)
 # request key of the request's SignedIn (or None); aiohttp before 3.13 has no RequestKey
 SIGNED_IN: Any = web.RequestKey("console_signed_in", object) if hasattr(web, "RequestKey") else "console_signed_in"
 _CURRENT: ContextVar[SignedIn | None] = ContextVar("console_signed_in", default=None)
+STATIC_PREFIX = "/static/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -63,7 +64,12 @@ def client_ip(request: web.Request) -> str | None:
 async def identity_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     signed: SignedIn | None = None
     token = request.cookies.get(domain.SESSION_COOKIE)
-    if token and not request.headers.get("Authorization") and SIGN_IN in request.app:
+    if (
+        token
+        and not request.headers.get("Authorization")
+        and not request.path.startswith(STATIC_PREFIX)  # assets need no identity: no database look-up
+        and SIGN_IN in request.app
+    ):
         signed = await request.app[SIGN_IN].resolve(token)
     request[SIGNED_IN] = signed
     if signed is not None and request.method in domain.STATE_CHANGING:

@@ -143,3 +143,19 @@ async def test_the_cookie_is_secure_when_the_service_is_published_over_https(
     resp = await client.post("/login", data=data, cookies=login_cookie, allow_redirects=False)
     cookie = resp.cookies[domain.SESSION_COOKIE]
     assert resp.status == 303 and cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+async def test_pages_use_only_assets_served_by_the_service_itself(console: Console) -> None:
+    await console.sign_in("qian.admin")
+    for path in ("/login", "/unit/inbox", "/supervise", "/admin/users", "/admin/units", "/admin/calendar", "/admin/menu"):
+        resp = await console.client.get(path)
+        assert resp.status == 200, path
+        body = await resp.text()
+        assert "http://" not in body and "https://" not in body, path  # no CDN, no web fonts
+        assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+    for asset in ("/static/console/console.css", "/static/console/console.js"):
+        resp = await console.client.get(asset)
+        assert resp.status == 200
+        assert "http" not in await resp.text()
+    css = await (await console.client.get("/static/console/console.css")).text()
+    assert "Noto Sans CJK SC" in css and "@font-face" not in css and ":focus-visible" in css
