@@ -125,3 +125,22 @@ def test_admin_pages(page: Any, screenshots: Path) -> None:
         assert response.status == 200
         page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
     assert "菜单配置有效" in page.content()
+
+
+def test_a_unit_handler_signs_an_order_with_the_keyboard_only(page: Any, live_console: LiveConsole) -> None:
+    order = live_console.run(dispatched_order(live_console.app, live_console.people, title="键盘签收"))
+    page.goto("/login")
+    page.keyboard.type("wang.market")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/unit/inbox$"))
+    page.goto(f"/unit/orders/{order.id}")
+    # the next step's button has the focus on each page: Enter signs, Enter again starts handling
+    assert page.evaluate("document.activeElement.textContent") == "签收"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"done=sign"))
+    assert page.evaluate("document.activeElement.textContent") == "开始办理"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"done=handle"))
+    assert "办理中" in page.get_by_role("heading", level=1).inner_text()
