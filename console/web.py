@@ -244,7 +244,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     if ACCOUNTS not in app:
         app[ACCOUNTS] = Accounts(sessions, app[PASSWORDS], clock)
     if app[SETTINGS].production:
-        await app[ACCOUNTS].refuse_demo_in_production()  # raises: the service does not start
+        try:
+            await app[ACCOUNTS].refuse_demo_in_production()
+        except domain.DemoAccountsInProduction as exc:
+            log.critical("%s", exc.message)
+            raise  # the service does not start
     yield
 
 
