@@ -51,6 +51,10 @@ def parse_seat_config(text: str, app: str = "hotline", overflow: tuple[str, str]
                 config = replace(config, announce_every_s=float(value))
             elif key == "callback_offer":
                 config = replace(config, callback_offer_s=float(value))
+            elif key == "digit_timeout":
+                config = replace(config, digit_timeout_s=float(value))
+            elif key == "confirm_timeout":
+                config = replace(config, confirm_timeout_s=float(value))
             elif key == "moh":
                 config = replace(config, moh_class=value)
             elif key == "overflow":

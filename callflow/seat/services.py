@@ -64,6 +64,10 @@ class SeatConfig:
     overflow_extension: str = "s"
     callback_offer_s: float = 8.0
     """After the overflow announcement: how long the caller has to press 1 for a callback."""
+    digit_timeout_s: float = 10.0
+    """Entering a callback number: the time allowed before the first digit and between two digits."""
+    confirm_timeout_s: float = 8.0
+    """After the number is read back: the time to press 1 or 2 (twice, then the overflow destination)."""
     rules: SeatRules = field(default_factory=SeatRules)
     prompts: SeatPrompts = field(default_factory=SeatPrompts)
 
@@ -231,9 +235,7 @@ class SeatQueue:
     def _persist_changes(self) -> None:
         changes = self.seat.drain_changes()
         if changes:
-            task = asyncio.get_running_loop().create_task(self._write_changes(changes))
-            self._persisting.add(task)
-            task.add_done_callback(self._persisting.discard)
+            self.track(asyncio.get_running_loop().create_task(self._write_changes(changes)))
 
     async def _write_changes(self, changes: list[StateChange]) -> None:
         try:
@@ -241,8 +243,13 @@ class SeatQueue:
         except Exception:
             log.exception("seat: %d agent state changes not saved", len(changes))
 
+    def track(self, task: asyncio.Task[None]) -> None:
+        """A write in flight that `flush` must wait for."""
+        self._persisting.add(task)
+        task.add_done_callback(self._persisting.discard)
+
     async def flush(self) -> None:
-        """Wait until pending state changes are written (tests, shutdown)."""
+        """Wait until pending writes (state changes, call records) are done (tests, shutdown)."""
         while self._persisting:
             await asyncio.gather(*list(self._persisting), return_exceptions=True)
 

@@ -218,7 +218,7 @@ class QueuedCallerSession(CallSession):
                 self.digits = ""
                 await self._stop_playback()
                 await self._play(self.config.prompts.callback_enter)
-                self.arm_timer(20.0, "entering")
+                self.arm_timer(2 * self.config.digit_timeout_s, "entering")
         elif self.stage == "entering":
             if digit == "#":
                 self.cancel_timer("entering")
@@ -226,7 +226,7 @@ class QueuedCallerSession(CallSession):
                     self.callback_number = self.digits
                 await self._confirm_number()
             elif digit.isdigit() and len(self.digits) < 20:
-                self.arm_timer(10.0, "entering")  # the time allowed between two digits
+                self.arm_timer(self.config.digit_timeout_s, "entering")
                 await self._stop_playback()
                 self.digits += digit
 
@@ -237,7 +237,7 @@ class QueuedCallerSession(CallSession):
         if self.stage == "registered":
             await self.client.hangup_if_present(self.channel_id)
         elif self.stage == "confirm":
-            self.arm_timer(8.0, "confirm")
+            self.arm_timer(self.config.confirm_timeout_s, "confirm")
 
     async def on_timer(self, name: str) -> None:
         if name == "announce" and self.stage == "waiting":
@@ -388,6 +388,7 @@ class QueuedCallerSession(CallSession):
         self._dirty = True
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write())
+            self.queue.track(self._writer)
 
     async def _write(self) -> None:
         while self._dirty:

@@ -132,6 +132,7 @@ async def test_past_the_wait_limit_the_caller_overflows(seat_line: SeatLine) -> 
 
 
 async def test_pressing_1_asks_for_a_callback_with_a_number_confirmed_by_keypad(seat_line: SeatLine) -> None:
+    seat_line.configure(replace(TEST_CONFIG, digit_timeout_s=300.0, confirm_timeout_s=300.0))  # no timer races
     call = await seat_line.caller([
         WaitForPlayback("sound:hotline/queue_callback_offer"), Press("1"),
         WaitForPlayback("sound:hotline/callback_number_is", started=False), Press("2"),

@@ -55,7 +55,7 @@ async def service(
     write_seat_prompts(menu_prompts)
     fake = FakeAsterisk(sounds={"hotline": menu_prompts}, recordings_dir=tmp_path / "spool", time_factor=TIME_FACTOR)
     await fake.start()
-    settings = replace(settings, ari_url=fake.url, seat_queue="ring=10,wrap_up=5,callback_offer=6")
+    settings = replace(settings, ari_url=fake.url, seat_queue="ring=10,wrap_up=5,callback_offer=20,confirm_timeout=100")
     await upgrade_async(settings.database_url)
     app = create_app(settings, {CLOCK: fake.clock, ARI_BACKOFF: Backoff(0.02, 0.1), OPEN_HOURS: FixedHours(open=True)})
     client = await aiohttp_client(app)
@@ -66,6 +66,7 @@ async def service(
         _, tokens[login] = await directory.add_user(login, login, role)
     try:
         yield Service(client, fake, tokens)
+        await app[SEAT_QUEUE].flush()
         await fake.wait_empty()
         fake.assert_empty()
         await client.close()
