@@ -1,6 +1,7 @@
 """A protocol-faithful fake Asterisk (ARI REST + events WebSocket) for tests. See README.md."""
 
-from .fake import DialplanExten, FakeAsterisk, StasisExten, Violation
+from .dialplan import DialplanExten, StasisExten
+from .fake import FakeAsterisk
 from .model import AriError
 from .parties import (
     Call,
@@ -14,6 +15,7 @@ from .parties import (
     WaitUntilBridged,
     WaitUntilHungUp,
 )
+from .records import Violation
 from .spec import AriSpec, EventModelError, EventValidator, load_spec
 
 __all__ = [

@@ -221,7 +221,7 @@ async def _run_local(
     app_args: list[str],
     variables: dict[str, str],
 ) -> None:
-    from .fake import DialplanExten, StasisExten
+    from .dialplan import DialplanExten, StasisExten
 
     dialstring = f"{exten}@{context}"
 

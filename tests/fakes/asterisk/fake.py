@@ -7,7 +7,6 @@ import contextlib
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from aiohttp import web
 from callflow.clock import ScaledClock
 
 from .audio import CORE_SOUNDS, SOUND_EXTENSIONS, VoiceSegment, sound_file_duration
+from .dialplan import CAUSES, DEFAULT_DIALPLAN, DialplanExten, StasisExten
 from .media import RtpImpairment, RtpStream
 from .model import (
     AriError,
@@ -31,111 +31,10 @@ from .model import (
     ari_timestamp,
 )
 from .parties import Call, Endpoint, Step
+from .records import Application, EventSocket, RequestRecord, Violation
 from .spec import AriSpec, EventValidator, load_spec
 
 RTPAUDIOQOS = ("RTPAUDIOQOS", "RTPAUDIOQOSJITTER", "RTPAUDIOQOSLOSS", "RTPAUDIOQOSRTT", "RTPAUDIOQOSMES")
-CAUSES = {
-    0: "Unknown",
-    1: "Unallocated (unassigned) number",
-    16: "Normal Clearing",
-    17: "User busy",
-    19: "User alerting, no answer",
-    20: "Subscriber absent",
-    21: "Call Rejected",
-    26: "Answered elsewhere",
-    28: "Invalid number format (incomplete number)",
-    31: "Normal, unspecified",
-    34: "Circuit/channel congestion",
-    38: "Network out of order",
-    58: "Bearer capability not available",
-    127: "Interworking, unspecified",
-}
-HANGUP_REASONS = {
-    "normal": 16,
-    "busy": 17,
-    "congestion": 34,
-    "no_answer": 19,
-    "timeout": 19,
-    "rejected": 21,
-    "unallocated": 1,
-    "normal_unspecified": 31,
-    "number_incomplete": 28,
-    "codec_mismatch": 58,
-    "interworking": 127,
-    "failure": 38,
-    "answered_elsewhere": 26,
-}
-
-
-@dataclass(frozen=True)
-class StasisExten:
-    """A dialplan extension that runs `Stasis(app,args...)`."""
-
-    app: str
-    args: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DialplanExten:
-    """A dialplan extension that answers and stays in a dialplan application (`Wait(3600)`, `Echo`...)."""
-
-    app_name: str = "Wait"
-    app_data: str = "3600"
-
-
-DEFAULT_DIALPLAN: dict[tuple[str, str], StasisExten | DialplanExten] = {
-    ("hotline-local", "stasis"): StasisExten("hotline", ("local",)),
-    ("hotline-local", "wait"): DialplanExten("Wait", "3600"),
-    ("hotline-local", "echo"): DialplanExten("Echo", ""),
-    ("hotline-local", "tone"): DialplanExten("Playtones", "440"),
-}
-
-
-@dataclass
-class Violation:
-    """A request the real Asterisk would have served (or refused) but that is a bug in the client."""
-
-    method: str
-    path: str
-    problems: list[str]
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}: {'; '.join(self.problems)}"
-
-
-@dataclass
-class RequestRecord:
-    method: str
-    path: str
-    query: dict[str, str]
-    body: Any
-    status: int = 0
-    response: Any = None
-    operation: str = ""
-    events_before: int = 0  # len(events_sent) when the request arrived
-    events_at_response: int = 0  # … when the response went out (events in between came first)
-
-
-@dataclass(eq=False)
-class EventSocket:
-    apps: list[str]
-    ws: web.WebSocketResponse
-    queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
-    writer: asyncio.Task[None] | None = None
-
-
-@dataclass
-class Application:
-    name: str
-    sockets: list[EventSocket] = field(default_factory=list)
-    channel_ids: set[str] = field(default_factory=set)
-    bridge_ids: set[str] = field(default_factory=set)
-    endpoint_ids: set[str] = field(default_factory=set)
-    device_names: set[str] = field(default_factory=set)
-
-    @property
-    def active(self) -> bool:
-        return bool(self.sockets)
 
 
 class FakeAsterisk:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import dialing
-from .fake import HANGUP_REASONS
+from .dialplan import HANGUP_REASONS
 from .media import run_playback, run_recording
 from .model import AriError, Channel
 from .rest import Reply, new_recording, nothing, op, start_playback

@@ -5,8 +5,8 @@ from __future__ import annotations
 import platform
 from typing import TYPE_CHECKING, Any
 
-from .fake import Application
 from .model import AriError, ari_timestamp
+from .records import Application
 from .rest import Reply, nothing, op
 
 if TYPE_CHECKING:

@@ -15,7 +15,8 @@ from .rest import HANDLERS, MISSING, Reply
 from .spec import EventModelError, MethodNotAllowed, PathNotFound
 
 if TYPE_CHECKING:
-    from .fake import FakeAsterisk, RequestRecord
+    from .fake import FakeAsterisk
+    from .records import RequestRecord
 
 
 def build_app(fake: FakeAsterisk) -> web.Application:
@@ -49,7 +50,7 @@ def _json(status: int, body: Any) -> web.Response:
 
 
 async def _handle(fake: FakeAsterisk, request: web.Request) -> web.StreamResponse:
-    from .fake import RequestRecord
+    from .records import RequestRecord
 
     # Route on the raw path so that an encoded slash (`voicemail%2F138…`) stays inside one segment.
     raw = request.raw_path.split("?", 1)[0]
