@@ -706,6 +706,9 @@ class FakeAsterisk:
             channel.queue.close()
         for task in channel.tasks:
             task.cancel()
+        stream = self.rtp_streams.get(channel.id)
+        if stream is not None:
+            stream.close()
         if channel.bridge is not None and channel in channel.bridge.channels:
             channel.bridge.channels.remove(channel)
         channel.bridge = None

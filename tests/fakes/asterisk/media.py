@@ -398,7 +398,11 @@ class RtpStream:
                 self._drain()
                 await asyncio.sleep(max(0.0005, clock.real_seconds(0.02)))
         finally:
-            self.sock.close()
+            self.close()
+
+    def close(self) -> None:
+        """Release the UDP socket (also when the channel goes before the stream ever ran)."""
+        self.sock.close()
 
     def _drain(self) -> None:
         """RTP the application sends in becomes this channel's voice: its bridge hears it, recordings hold it."""
