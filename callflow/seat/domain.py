@@ -317,6 +317,21 @@ class Seat:
         self._set(agent, AgentState.ON_CALL, at, call_id)
         return Answered(call_id, agent_id, release)
 
+    def requeue(
+        self, call_id: str, channel_id: str, number: str, entered_at: datetime, agent_id: str, at: datetime
+    ) -> WaitingCaller:
+        """The agent who answered was gone before the bridge was made: the caller gets their place
+        back (by arrival time) and that agent is free again, marked, and not rung again for this caller."""
+        agent = self.agents.get(agent_id)
+        if agent is not None and agent.reserved_for == call_id:
+            agent.reserved_for = None
+            agent.last_problem = "hung-up-at-answer"
+            self._set(agent, AgentState.AVAILABLE, at, "hung-up-at-answer")
+        caller = WaitingCaller(call_id, channel_id, number, entered_at, tried={agent_id: "hung-up-at-answer"})
+        index = sum(1 for c in self.waiting if c.entered_at <= entered_at)
+        self.waiting.insert(index, caller)
+        return caller
+
     def _release(self, agent: Agent, at: datetime) -> None:
         """The agent's ring ended without a call (lost the race, caller gone): free again, still idle."""
         agent.reserved_for = None

@@ -149,6 +149,8 @@ class SeatQueue:
         self.seat = seat or Seat(rules=self.config.rules)
         self.stats = SeatStatistics()
         self.callers: dict[str, QueuedCallerSession] = {}
+        self.stats_entered: dict[str, datetime] = {}
+        """When each caller joined the queue (its place if it has to be put back)."""
         """Sessions of callers in the queue or in a bridged call, by call id."""
         self.bridged_call_hooks: list[Callable[[BridgedCall], None]] = []
         """Called with every new `BridgedCall` before it opens (attach on_answered/on_ended there)."""
@@ -256,6 +258,7 @@ class SeatQueue:
     # --- called by the sessions ---
     def caller_entered(self, session: QueuedCallerSession) -> None:
         self.callers[session.call_id] = session
+        self.stats_entered[session.call_id] = self.now()
         self.seat.enqueue(session.call_id, session.channel_id, session.request.caller_number, self.now())
         self.stats.caller_entered(self.now())
 
@@ -272,6 +275,16 @@ class SeatQueue:
             return None
         self.stats.wait_ended(QueueOutcome(session.call_id, session.seat_call.queued_at, self.now(), "answered"))
         return result.release
+
+    def requeue(self, session: QueuedCallerSession, agent_id: str) -> None:
+        """The answering agent vanished before the bridge: back in the queue at the caller's old place."""
+        entered = self.stats_entered.get(session.call_id, session.seat_call.queued_at)
+        self.seat.requeue(
+            session.call_id, session.channel_id, session.request.caller_number, entered, agent_id, self.now()
+        )
+        self.stats.outcomes = type(self.stats.outcomes)(
+            o for o in self.stats.outcomes if not (o.call_id == session.call_id and o.outcome == "answered")
+        )
 
     def call_ended(self, session: QueuedCallerSession, agent_id: str, talk_s: float) -> None:
         """The bridged call is over: the agent wraps up, then is available again."""
@@ -293,6 +306,7 @@ class SeatQueue:
     def forget(self, session: QueuedCallerSession) -> None:
         if self.callers.get(session.call_id) is session:
             del self.callers[session.call_id]
+        self.stats_entered.pop(session.call_id, None)
 
     async def request_callback(self, session: QueuedCallerSession, number: str) -> CallbackRequest:
         """Store a confirmed callback request and turn it into a callback work order when ticketing is wired."""

@@ -13,7 +13,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
-from callflow.ari.errors import AriError
+from callflow.ari.errors import AriError, NotFound
 from callflow.domain.call import CallRecord
 from callflow.seat.bridged import BridgedCall, Leg
 from callflow.seat.records import SeatCall
@@ -173,7 +173,13 @@ class QueuedCallerSession(CallSession):
         for hook in self.queue.bridged_call_hooks:
             hook(call)
         self.bridged = call
-        await call.open(bridge_id)
+        try:
+            await call.open(bridge_id)
+        except AriError:
+            if not await self._present(self.channel_id):
+                raise  # the caller hung up: StasisEnd follows
+            await self._agent_vanished(call)
+            return
         await self._destroy_holding_bridge()
         self._save()
         await self.queue.changed_now()
@@ -298,6 +304,35 @@ class QueuedCallerSession(CallSession):
                 await self.client.hangup_if_present(leg_id)
         self.queue.dispatch()
 
+    async def _present(self, channel_id: str) -> bool:
+        try:
+            await self.client.get_channel(channel_id)
+        except NotFound:
+            return False
+        return True
+
+    async def _agent_vanished(self, call: BridgedCall) -> None:
+        """The agent hung up between answering and the bridge: the caller waits again (still on hold)."""
+        agent_id = call.agent.who
+        log.info("call %s: agent %s gone before the bridge; back in the queue", self.call_id, agent_id)
+        self.bridged = None
+        self.helper_channels.discard(call.agent.channel_id)
+        await self.client.hangup_if_present(call.agent.channel_id)
+        await self.client.destroy_bridge(call.bridge_id)
+        self.bridges.discard(call.bridge_id)
+        self._rung(agent_id, "hung-up-at-answer", answered=True)
+        self.seat_call.answered_at = None
+        self.seat_call.disposition = "waiting"
+        if agent_id in self.seat_call.agents:
+            self.seat_call.agents.remove(agent_id)
+        self.queue.requeue(self, agent_id)
+        self.stage = "waiting"
+        waited = (self.queue.now() - self.seat_call.queued_at).total_seconds()
+        self.arm_timer(self.config.announce_every_s, "announce")
+        self.arm_timer(max(0.0, self.config.rules.wait_limit_s - waited), "wait-limit")
+        self._save()
+        await self.queue.changed_now()
+
     async def _end_bridged_call(self, ended_by: str) -> None:
         call = self.bridged
         assert call is not None
@@ -377,9 +412,10 @@ class QueuedCallerSession(CallSession):
         if playback is not None:
             await self.client.stop_playback(playback)
 
-    def _rung(self, agent_id: str, outcome: str) -> None:
+    def _rung(self, agent_id: str, outcome: str, answered: bool = False) -> None:
+        was = "answered" if answered else "ringing"
         for entry in reversed(self.seat_call.rung):
-            if entry["agent"] == agent_id and entry["outcome"] == "ringing":
+            if entry["agent"] == agent_id and entry["outcome"] == was:
                 entry["outcome"] = outcome
                 return
 

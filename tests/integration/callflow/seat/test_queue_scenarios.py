@@ -205,3 +205,18 @@ async def test_an_endpoint_asterisk_refuses_pauses_the_agent_and_the_next_one_an
     assert seat_line.queue.seat.agents["agent121"].state is AgentState.PAUSED
     await seat_line.until(lambda: not seat_line.hotline.controller.workers, what="every session to end")
     await seat_line.empty()
+
+
+async def test_an_agent_gone_before_the_bridge_puts_the_caller_back_in_the_queue(seat_line: SeatLine) -> None:
+    await seat_line.agent("agent131", answer_after=1.0, script=[HangUp()])  # answers and hangs up at once
+    await seat_line.hotline.fake.clock.sleep(1)
+    await seat_line.agent("agent132", answer_after=1.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    row = await seat_line.finished(call)
+    outcomes = [(r["agent"], r["outcome"]) for r in row.rung]
+    if outcomes[0][1] == "hung-up-at-answer":  # the usual order: the agent left before our addChannel
+        assert outcomes == [("agent131", "hung-up-at-answer"), ("agent132", "answered")]
+        assert (row.disposition, row.agent_id, row.agents) == ("answered", "agent132", ["agent132"])
+    else:  # the bridge was made first: then the agent's hang-up ends the call
+        assert (outcomes, row.ended_by) == ([("agent131", "answered")], "agent")
+    await seat_line.empty()

@@ -144,3 +144,15 @@ def test_refusals_have_stable_error_ids() -> None:
         seat.logout("101", at(3))
     with pytest.raises(AgentBusy):
         seat.remove_member("101", at(3))
+
+
+def test_a_caller_whose_agent_vanished_at_answer_gets_their_place_back() -> None:
+    seat = staffed_seat("101", "102")
+    seat.enqueue("c1", "ch1", "138", at(10))
+    seat.enqueue("c2", "ch2", "139", at(11))
+    seat.assignments(at(11))
+    seat.answer("c1", "101", at(12))
+    seat.requeue("c1", "ch1", "138", at(10), "101", at(13))
+    assert [c.call_id for c in seat.waiting] == ["c1", "c2"]
+    assert seat.agents["101"].state is AgentState.AVAILABLE and seat.agents["101"].reserved_for is None
+    assert seat.choose_agent(at(13), exclude=set(seat.waiting[0].tried)) is None  # 102 rings for c2
