@@ -76,6 +76,9 @@ def _package_setups() -> list[Any]:
     from ticketing.kpi_web import setup as setup_kpi
 
     setups += [setup_kpi, setup_ticketing_background]
+    from hotline.callbacks import setup as setup_callbacks
+
+    setups.append(setup_callbacks)  # voice messages → callback work orders
     from sms_feedback.web import setup as setup_sms
 
     setups.append(setup_sms)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -165,6 +166,33 @@ class WorkOrderService:
             await session.flush()
             repository.add_event(session, row.id, t.event)
         return row
+
+    async def draft_for_call_once(
+        self,
+        actor: Actor,
+        *,
+        source: wo.Source,
+        call_id: str,
+        details: wo.Details = NO_DETAILS,
+        recording: str | None = None,
+        received_at: datetime | None = None,
+    ) -> WorkOrderRow:
+        """The draft of a call's voice message or callback request, made at most once per call and
+        source: a pickup that crashed after drafting and runs again finds the same work order."""
+        async with self._sessions() as session:
+            existing = (
+                await session.execute(
+                    select(WorkOrderRow)
+                    .where(WorkOrderRow.call_id == call_id, WorkOrderRow.source == source.value)
+                    .order_by(WorkOrderRow.id)
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+        if existing is not None:
+            return existing
+        return await self.create_draft(
+            actor, source=source, details=details, call_id=call_id, recording=recording, received_at=received_at
+        )
 
     # --- transitions ------------------------------------------------------------------------------
 
