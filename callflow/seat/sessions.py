@@ -466,8 +466,19 @@ class AgentLegSession(CallSession):
         await self.caller.client.hangup_if_present(self.channel_id)
 
     async def resume(self, channel: Event | None) -> None:
-        if channel is None and self.answered:
-            await self.on_StasisEnd({"type": "StasisEnd"})
+        """After a reconnect: did the leg answer, or end, while we could not hear its events?
+        (A ringing leg is not in the app yet, so `channel` is None for it: ask Asterisk.)"""
+        try:
+            current = await self.caller.client.get_channel(self.channel_id)
+        except NotFound:
+            current = None
+        if current is None:
+            if self.answered:
+                await self.on_StasisEnd({"type": "StasisEnd"})
+            else:
+                await self.on_ChannelDestroyed({"type": "ChannelDestroyed", "cause": 0})
+        elif not self.answered and current.get("state") == "Up":
+            await self.on_StasisStart({"type": "StasisStart"})
 
     async def on_Dial(self, event: Event) -> None:
         status = event.get("dialstatus")

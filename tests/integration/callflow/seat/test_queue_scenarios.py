@@ -220,3 +220,17 @@ async def test_an_agent_gone_before_the_bridge_puts_the_caller_back_in_the_queue
     else:  # the bridge was made first: then the agent's hang-up ends the call
         assert (outcomes, row.ended_by) == ([("agent131", "answered")], "agent")
     await seat_line.empty()
+
+
+async def test_an_answer_during_an_event_socket_outage_is_found_after_the_reconnect(seat_line: SeatLine) -> None:
+    phone = await seat_line.agent("agent141", answer_after=4.0, script=[WaitUntilBridged(), Wait(2), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+    fake = seat_line.fake
+    await seat_line.until(lambda: any(c.endpoint == "PJSIP/agent141" for c in fake.channels.values()), what="ringing")
+    fake.refuse_websockets(True)
+    await fake.drop_websockets()
+    await seat_line.until(lambda: bool(phone.calls), what="the agent to answer during the outage")
+    fake.refuse_websockets(False)
+    row = await seat_line.finished(call)
+    assert (row.disposition, row.agent_id, row.ended_by) == ("answered", "agent141", "agent")
+    await seat_line.empty()
