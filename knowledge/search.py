@@ -97,10 +97,11 @@ class _Segmenter:
         self.idf = _load_idf(Path(jieba.__file__).parent / "analyse" / "idf.txt")
         self.median_idf = statistics.median(self.idf.values())
 
-    def words(self, value: str) -> list[str]:
-        """Search-mode words: each word of the precise cut, preceded by every dictionary word inside it.
+    def words(self, value: str, shortest_inner: int = 2) -> list[str]:
+        """Each word of jieba's precise cut, preceded by the dictionary words inside it that have at
+        least `shortest_inner` characters.
 
-        Like jieba's `cut_for_search`, but looking at sub-words of any length, so 增值税留抵退税 also
+        Like jieba's `cut_for_search`, but looking at inner words of any length, so 增值税留抵退税 also
         yields 留抵退税 and a query for the shorter word finds the longer one.
         """
         out: list[str] = []
@@ -108,7 +109,7 @@ class _Segmenter:
         for word in self.tokenizer.cut(value):
             if not word.strip() or not _WORD.match(word):
                 continue
-            for n in range(2, len(word)):
+            for n in range(shortest_inner, len(word)):
                 out.extend(word[i : i + n] for i in range(len(word) - n + 1) if freq.get(word[i : i + n]))
             out.append(word)
         return [w.lower() for w in out]
@@ -156,7 +157,9 @@ def segment(value: str) -> str:
 
 def query_terms(query: str) -> list[str]:
     """The distinct words of a typed query worth matching (stopwords dropped unless nothing else is left)."""
-    words = list(dict.fromkeys(segmenter().words(query)))
+    # The index holds every inner word, so 营业执照 in a query finds the entries that say 营业执照 without
+    # also asking for 营业 and 执照, which are in far more entries and would all have to be ranked.
+    words = list(dict.fromkeys(segmenter().words(query, shortest_inner=3)))
     kept = [w for w in words if w not in STOPWORDS]
     longer = [w for w in kept if len(w) >= 2]  # a lone 到 or 账 matches everything and says little
     return (longer or kept or words)[:MAX_TERMS]
@@ -199,8 +202,11 @@ class FullTextIndex(Protocol):
     async def put(self, session: AsyncSession, entry_id: int, fields: Mapping[str, str]) -> None: ...
 
     async def search(
-        self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int
-    ) -> list[tuple[int, float]]: ...
+        self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int, match: Sequence[str] = ()
+    ) -> list[tuple[int, float]]:
+        """Entry ids and scores, best first: entries containing any of `match` (default: `terms`),
+        ranked on all of `terms`."""
+        ...
 
     async def word_shares(self, session: AsyncSession, terms: Sequence[str], total: int) -> dict[str, float]:
         """The share of the `total` entries containing each word (words left out are rare)."""
@@ -208,9 +214,9 @@ class FullTextIndex(Protocol):
 
 
 def selective_terms(terms: Sequence[str], shares: Mapping[str, float], total: int) -> list[str]:
-    """The query words worth ranking on: words found in more than `COMMON_SHARE` of a large knowledge
-    base (办理, 企业, 申请) are dropped while a rarer word remains. They add almost nothing to bm25 or
-    ts_rank, yet make the database rank most of the entries."""
+    """The query words that decide which entries are ranked: words found in more than `COMMON_SHARE`
+    of a large knowledge base (办理, 企业, 申请) are left out while a rarer word remains; otherwise the
+    database would rank most of its entries. They still count in the ranking of the entries chosen."""
     if total < COMMON_MIN_ENTRIES:
         return list(terms)
     rare = [t for t in terms if shares.get(t, 0.0) <= COMMON_SHARE]
@@ -244,11 +250,15 @@ class SqliteFtsIndex:
         )
 
     async def search(
-        self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int
+        self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int, match: Sequence[str] = ()
     ) -> list[tuple[int, float]]:
         if not terms:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        expression = _fts_or(terms)
+        if match and list(match) != list(terms):
+            # (rare words) AND (all words): the same rows as the rare words alone, but bm25 sums over
+            # every phrase of the expression, so the common words still order them.
+            expression = f"({_fts_or(match)}) AND ({expression})"
         where, params = _scope_sql(scope)
         weights = ", ".join(str(w) for w in FIELD_WEIGHTS.values())
         rows = await session.execute(
@@ -257,7 +267,7 @@ class SqliteFtsIndex:
                 " FROM kb_entries_fts JOIN kb_entries e ON e.id = kb_entries_fts.rowid"
                 f" WHERE kb_entries_fts MATCH :match{where} ORDER BY rank, e.id LIMIT :limit"
             ),
-            {"match": match, "limit": limit, **params},
+            {"match": expression, "limit": limit, **params},
         )
         return [(int(r[0]), round(-float(r[1]), 4)) for r in rows]
 
@@ -288,21 +298,20 @@ class PostgresTsIndex:
         )
 
     async def search(
-        self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int
+        self, session: AsyncSession, terms: Sequence[str], scope: Scope, limit: int, match: Sequence[str] = ()
     ) -> list[tuple[int, float]]:
         if not terms:
             return []
         # Terms are \w+ words (see `_Segmenter.words`), so quoting them as lexemes is safe.
-        query = " | ".join(f"'{t}'" for t in terms)
         where, params = _scope_sql(scope)
         rows = await session.execute(
             text(
-                "SELECT e.id, ts_rank(s.document, q) AS rank"
+                "SELECT e.id, ts_rank(s.document, r) AS rank"
                 " FROM kb_entry_search s JOIN kb_entries e ON e.id = s.entry_id,"
-                " to_tsquery('simple', :query) q"
-                f" WHERE s.document @@ q{where} ORDER BY rank DESC, e.id LIMIT :limit"
+                " to_tsquery('simple', :ranked) r, to_tsquery('simple', :match) m"
+                f" WHERE s.document @@ m{where} ORDER BY rank DESC, e.id LIMIT :limit"
             ),
-            {"query": query, "limit": limit, **params},
+            {"ranked": _ts_or(terms), "match": _ts_or(match or terms), "limit": limit, **params},
         )
         return [(int(r[0]), round(float(r[1]), 6)) for r in rows]
 
@@ -323,6 +332,14 @@ class PostgresTsIndex:
             return {}
         common = dict(zip(row[0], row[1], strict=False))
         return {t: float(common[t]) for t in terms if t in common}
+
+
+def _fts_or(terms: Sequence[str]) -> str:
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def _ts_or(terms: Sequence[str]) -> str:
+    return " | ".join(f"'{t}'" for t in terms)
 
 
 def index_for(dialect: str) -> FullTextIndex:

@@ -247,7 +247,7 @@ class KnowledgeService:
         scope = search.Scope(today=self.today(), unit_id=unit_id)
         async with self._sessions() as session:
             chosen = await self._selective(session, terms)
-            ranked = await self._index.search(session, chosen, scope, max(1, min(limit, MAX_RESULTS)))
+            ranked = await self._index.search(session, terms, scope, max(1, min(limit, MAX_RESULTS)), chosen)
             rows = await repo.entries_by_id(session, [entry_id for entry_id, _ in ranked])
         found = []
         for entry_id, score in ranked:
