@@ -55,3 +55,10 @@ def test_words_in_most_entries_of_a_large_knowledge_base_are_not_ranked_on() -> 
     assert selective_terms(["企业", "办理"], shares, total=5000) == ["企业", "办理"]
     # a small knowledge base is ranked on every word
     assert selective_terms(terms, shares, total=50) == terms
+
+
+def test_a_query_asks_for_whole_words_not_their_two_character_pieces() -> None:
+    terms = query_terms("营业执照遗失补领")
+    assert "营业执照" in terms and "营业" not in terms and "执照" not in terms
+    # the index keeps the pieces, so an entry saying 营业执照 is still found by a query for 执照
+    assert {"营业", "执照", "营业执照"} <= set(segment("营业执照遗失").split())
