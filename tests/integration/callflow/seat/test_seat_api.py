@@ -4,6 +4,7 @@ and a callback request that becomes a real callback work order in ticketing."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy.engine import make_url
 
 from callflow.ari.events import Backoff
 from callflow.seat.web import SEAT_QUEUE
@@ -30,6 +32,7 @@ from tests.fakes.asterisk.parties import (
 )
 from tests.integration.callflow.seat.seat_fixtures import write_seat_prompts
 from tests.integration.callflow.support import TIME_FACTOR, FixedHours
+from tests.integration.ticketing.api_fixtures import _admin, _postgres_base_url
 from ticketing.domain.roles import Role
 from ticketing.services import Directory
 
@@ -48,14 +51,29 @@ class Service:
         return resp.status, await resp.json()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[str]:
+    """A fresh database of each kind (PostgreSQL: a database of its own, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield settings.database_url
+        return
+    base = _postgres_base_url()
+    name = f"seat_{uuid.uuid4().hex[:12]}"
+    await _admin(base, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 async def service(
-    aiohttp_client: Any, settings: Settings, tmp_path: Path, menu_prompts: Path
+    aiohttp_client: Any, settings: Settings, database_url: str, tmp_path: Path, menu_prompts: Path
 ) -> AsyncIterator[Service]:
     write_seat_prompts(menu_prompts)
     fake = FakeAsterisk(sounds={"hotline": menu_prompts}, recordings_dir=tmp_path / "spool", time_factor=TIME_FACTOR)
     await fake.start()
-    settings = replace(settings, ari_url=fake.url, seat_queue="ring=10,wrap_up=5,callback_offer=20,confirm_timeout=100")
+    settings = replace(settings, database_url=database_url, ari_url=fake.url, seat_queue="ring=10,wrap_up=5,callback_offer=20,confirm_timeout=100")
     await upgrade_async(settings.database_url)
     app = create_app(settings, {CLOCK: fake.clock, ARI_BACKOFF: Backoff(0.02, 0.1), OPEN_HOURS: FixedHours(open=True)})
     client = await aiohttp_client(app)
