@@ -44,6 +44,9 @@ class SeatPrompts:
     number: str = "number_{n}"
     """`number_1` … `number_10` (一 … 十); beyond `numbers_up_to` the position_many prompt is said."""
     numbers_up_to: int = 10
+    expected_prefix: str = "queue_expected_prefix"
+    expected_suffix: str = "queue_expected_suffix"
+    """预计还需等待约 N 分钟 (N ≤ `numbers_up_to`; longer waits are not announced)."""
     callback_offer: str = "queue_callback_offer"
     callback_number_is: str = "callback_number_is"
     callback_confirm: str = "callback_confirm"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
 from typing import TYPE_CHECKING
 
@@ -364,7 +365,9 @@ class QueuedCallerSession(CallSession):
             names = [p.position_many]
         expected = self.queue.expected_wait_s(self.call_id)
         if expected is not None:
-            log.info("call %s: position %d, expected wait %.0f s", self.call_id, position, expected)
+            minutes = max(1, math.ceil(expected / 60))
+            if minutes <= p.numbers_up_to:
+                names += [p.expected_prefix, p.number.format(n=minutes), p.expected_suffix]
         await self._play(*names)
 
     async def _confirm_number(self) -> None:

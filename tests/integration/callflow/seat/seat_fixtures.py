@@ -123,6 +123,7 @@ def write_seat_prompts(folder: Path) -> None:
         SEAT_PROMPTS.wait, SEAT_PROMPTS.position_prefix, SEAT_PROMPTS.position_suffix, SEAT_PROMPTS.position_many,
         SEAT_PROMPTS.callback_offer, SEAT_PROMPTS.callback_number_is, SEAT_PROMPTS.callback_confirm,
         SEAT_PROMPTS.callback_enter, SEAT_PROMPTS.callback_registered,
+        SEAT_PROMPTS.expected_prefix, SEAT_PROMPTS.expected_suffix,
         *(SEAT_PROMPTS.number.format(n=n) for n in range(1, 11)),
     ):
         path = folder / f"{name}.wav"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from callflow.seat.domain import AgentState
+from callflow.seat.stats import HandledCall
 from tests.fakes.asterisk.parties import (
     HangUp,
     Press,
@@ -233,4 +234,24 @@ async def test_an_answer_during_an_event_socket_outage_is_found_after_the_reconn
     fake.refuse_websockets(False)
     row = await seat_line.finished(call)
     assert (row.disposition, row.agent_id, row.ended_by) == ("answered", "agent141", "agent")
+    await seat_line.empty()
+
+
+async def test_a_waiting_caller_hears_the_expected_wait_once_calls_have_been_handled(seat_line: SeatLine) -> None:
+    queue = seat_line.queue
+    queue.stats.call_handled(HandledCall("earlier", queue.now(), talk_s=150, wrap_up_s=10))  # AHT 160 s
+    await seat_line.agent("agent151", answer_after=1.0, script=[WaitUntilBridged(), Wait(60), HangUp()])
+    first = await seat_line.caller([WaitUntilHungUp()], number="13800000001")
+    await seat_line.until(lambda: queue.seat.agents["agent151"].state is AgentState.ON_CALL, what="the first call")
+    second = await seat_line.caller(
+        [WaitForPlayback("sound:hotline/queue_expected_suffix"), HangUp()], number="13800000002"
+    )
+    await seat_line.finished(second)
+    announced = second.heard[second.heard.index("sound:hotline/queue_wait"):]
+    # first in line, one agent, AHT 160 s → about 3 minutes
+    assert announced[:4] == [
+        "sound:hotline/queue_wait", "sound:hotline/queue_expected_prefix", "sound:hotline/number_3",
+        "sound:hotline/queue_expected_suffix",
+    ]
+    await seat_line.finished(first)
     await seat_line.empty()
