@@ -106,11 +106,17 @@ class Controller:
         self.recent: OrderedDict[str, CallSession] = OrderedDict()
         """The last `keep_recent` finished sessions, newest last (for tests and `hotline call test`)."""
         self.keep_recent = 1000
+        self.listeners: dict[str, list[Callable[[Event], None]]] = {}
 
     # --- configuration ---
     def route(self, first_arg: str, factory: SessionFactory) -> None:
         """Channels whose first Stasis argument is `first_arg` get a session from `factory`."""
         self.routes[first_arg] = factory
+
+    def listen(self, event_type: str, listener: Callable[[Event], None]) -> None:
+        """Call `listener` with every event of `event_type`, before (and whatever) the routing to a session
+        (e.g. RecordingFinished of a bridge recording, which may end after the call's sessions)."""
+        self.listeners.setdefault(event_type, []).append(listener)
 
     # --- lifetime ---
     async def run(self) -> None:
@@ -154,6 +160,11 @@ class Controller:
     # --- events ---
     def _on_event(self, event: Event) -> None:
         started = time.perf_counter()
+        for listener in self.listeners.get(str(event.get("type")), ()):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a listener of %s failed", event.get("type"))
         channel_id = self._channel_of(event)
         if channel_id is None:
             return

@@ -69,6 +69,9 @@ def _package_setups() -> list[Any]:
     from ivr.session import setup as setup_navigation
 
     setups += [setup_callflow, setup_seat, setup_navigation]  # the seat queue exists before the menu
+    from callflow.seat.expert_web import setup as setup_expert_calls
+
+    setups.append(setup_expert_calls)  # recording and three-way calls build on the seat queue
     from ticketing.web import setup as setup_ticketing
 
     setups.append(setup_ticketing)

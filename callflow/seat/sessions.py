@@ -191,6 +191,8 @@ class QueuedCallerSession(CallSession):
         call = self.bridged
         if call is None or call.agent.channel_id != leg_id or call.ended_at is not None:
             return
+        if call.data.get("agent_released"):  # the agent left a three-way call: caller and expert go on
+            return
         call.left(leg_id, self.queue.now())
         await self._end_bridged_call("agent")
         await self.client.hangup_if_present(self.channel_id)
@@ -342,8 +344,9 @@ class QueuedCallerSession(CallSession):
         self.helper_channels.discard(call.agent.channel_id)
         await call.close(now, ended_by)
         self.bridges.discard(call.bridge_id)
-        self.seat_call.legs = [leg.as_json() for leg in call.legs]
-        self.queue.call_ended(self, call.agent.who, call.talk_s)
+        self.seat_call.legs = [leg.as_json() for leg in call.legs] + list(call.data.get("expert_attempts", []))
+        if not call.data.get("agent_released"):  # an agent who left a three-way call was released then
+            self.queue.call_ended(self, call.agent.who, call.talk_s)
 
     async def _destroy_holding_bridge(self) -> None:
         if self.holding_bridge is not None:

@@ -239,6 +239,9 @@ async def get_call(request: web.Request) -> web.Response:
     call = await _store(request).call(request.match_info["call_id"])
     if call is None:
         raise NotFoundError(f"没有这条通话记录 (no such call): {request.match_info['call_id']}")
+    from callflow.seat.expert_web import expert_state_of
+
+    call["expert"] = expert_state_of(request.app, request.match_info["call_id"])
     return _json(call)
 
 
