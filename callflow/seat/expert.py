@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from callflow.ari.errors import AriError
+from callflow.ari.errors import AriError, NotFound
 from callflow.seat.bridged import BridgedCall, Leg
 from callflow.seat.domain import SeatError
 from callflow.session import CallSession, Event
@@ -429,6 +429,17 @@ class ExpertLegSession(CallSession):
 
     async def fail(self, exc: BaseException) -> None:
         await self.calls.client.hangup_if_present(self.channel_id)
+
+    async def resume(self, channel: Event | None) -> None:
+        """After a reconnect: did the leg answer, or end, while we could not hear? (A ringing leg is
+        not in the app yet, so `channel` is None for it: ask Asterisk.)"""
+        try:
+            current = await self.calls.client.get_channel(self.channel_id)
+        except NotFound:
+            await (self.on_StasisEnd({"type": "StasisEnd"}) if self.answered else self._gone("no-answer"))
+            return
+        if not self.answered and current.get("state") == "Up":
+            await self.on_StasisStart({"type": "StasisStart"})
 
     async def on_Dial(self, event: Event) -> None:
         status = event.get("dialstatus")

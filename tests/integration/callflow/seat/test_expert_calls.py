@@ -270,3 +270,26 @@ async def test_a_hang_up_at_any_stage_leaves_nothing_behind(three_way: ThreeWay,
     await line.finished(call)
     assert all(not c.alive for c in phone.calls + expert_phone.calls)
     await line.empty()
+
+
+async def test_an_expert_answering_while_the_event_socket_is_down_is_joined_after_the_reconnect(
+    three_way: ThreeWay,
+) -> None:
+    line = three_way.line
+    three_way.directory.experts = [EXPERT]
+    await line.agent("agent211", answer_after=1.0)
+    line.fake.add_endpoint("PJSIP/expert201", answer_after=3.0)
+    call, session = await three_way.bridged()
+    await three_way.experts.start(session.call_id, "税务")
+    ringing = three_way.experts.calls[session.call_id].attempts[0].channel_id
+    line.fake.refuse_websockets(True)
+    await line.fake.drop_websockets()
+    await line.until(
+        lambda: ringing in line.fake.channels and line.fake.channels[ringing].state == "Up", what="the answer"
+    )
+    line.fake.refuse_websockets(False)
+    expert = await three_way.stage(session.call_id, "consulting")
+    assert expert.expert_leg is not None and expert.expert_leg.channel_id == ringing
+    await line.hotline.hang_up(call)
+    await line.finished(call)
+    await line.empty()
