@@ -183,8 +183,14 @@ class ExpertCalls:
                 self._record(expert)
                 raise NoExpertOnDuty(expert.message)
             expert.pending = candidates
-            await self._hold_caller(expert)
-            await self._ring_next(expert)
+            try:
+                await self._hold_caller(expert)
+                await self._ring_next(expert)
+            except AriError:  # a party hung up meanwhile: the call is ending; nothing to resume
+                expert.stage = "ended"
+                expert.pending.clear()
+                await self._drop_expert(expert, "call-ended")
+                raise
             return expert
 
     async def join(self, call_id: str) -> ExpertCall:
