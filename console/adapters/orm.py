@@ -10,8 +10,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base
-from ticketing.adapters.orm import UtcDateTime
+from hotline.db import Base, UtcDateTime
 
 
 class SessionRow(Base):

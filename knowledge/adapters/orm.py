@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base
-from ticketing.adapters.orm import UtcDateTime, utcnow
+from hotline.db import Base, UtcDateTime
+from ticketing.adapters.orm import utcnow
 
 
 class EntryRow(Base):

@@ -1,38 +1,18 @@
 """Tables of recordings: the recordings themselves, who accessed them, and what purging removed.
 
-Times are stored as UTC (`UtcTime` refuses naive datetimes; SQLite keeps naive UTC text). The access
+Times are stored as UTC (`UtcDateTime` refuses naive datetimes; SQLite keeps naive UTC text). The access
 and purge logs carry the recording's id and name as plain columns, not foreign keys, so they outlive
 the recordings they describe (a purge must not erase who listened).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Dialect, Float, Integer, String, TypeDecorator
+from sqlalchemy import BigInteger, Boolean, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base
-
-
-class UtcTime(TypeDecorator[datetime]):
-    """An aware datetime kept as UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime refused (store aware times only): {value!r}")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from hotline.db import Base, UtcDateTime
 
 
 class RecordingRow(Base):
@@ -51,10 +31,10 @@ class RecordingRow(Base):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     stored_path: Mapped[str] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UtcTime)
-    retention_until: Mapped[datetime] = mapped_column(UtcTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    retention_until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     state: Mapped[str] = mapped_column(String(20), default="stored")  # stored | corrupt | missing
-    checked_at: Mapped[datetime | None] = mapped_column(UtcTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     legal_hold_reason: Mapped[str | None] = mapped_column(String(300))
     agent_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
@@ -66,7 +46,7 @@ class RecordingAccessRow(Base):
     __tablename__ = "recording_access_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcTime, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     user_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20))
@@ -85,13 +65,13 @@ class RecordingPurgeRow(Base):
     __tablename__ = "recording_purge_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(UtcTime, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     recording_id: Mapped[int] = mapped_column(Integer)
     recording_name: Mapped[str] = mapped_column(String(128))
     call_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UtcTime)
-    retention_until: Mapped[datetime] = mapped_column(UtcTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    retention_until: Mapped[datetime] = mapped_column(UtcDateTime)
     file_deleted: Mapped[bool] = mapped_column(Boolean)  # False: the file was already gone

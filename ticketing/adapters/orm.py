@@ -16,46 +16,21 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hotline.db import Base
+from hotline.db import Base, UtcDateTime
 
 try:  # the calendar tables live in the same migration chain
     import ticketing.adapters.calendar_orm  # noqa: F401
 except ModuleNotFoundError as exc:  # pragma: no cover - only while the calendar module is absent
     if exc.name != "ticketing.adapters.calendar_orm":
         raise
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """An aware datetime stored as UTC; naive values are a programming error and are refused."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime refused (store aware times only): {value!r}")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
