@@ -4,44 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from callflow.adapters.orm import CallRecordRow, VoiceMessageRow
 from callflow.adapters.store import SqlCallRecordStore
 from callflow.domain.call import CallRecord, PathEntry, VoiceMessage
-from hotline.db import Base, make_engine, make_sessionmaker
-from hotline.models import import_all_models
+from hotline.db import make_engine, make_sessionmaker
+from tests.fakes.schema import schema_drift
 
 OUR_TABLES = {CallRecordRow.__tablename__, VoiceMessageRow.__tablename__}
 
 
 async def test_the_callflow_migration_matches_the_models(migrated_url: str) -> None:
-    import_all_models()
-    engine = make_engine(migrated_url)
-    try:
-        async with engine.connect() as conn:
-
-            def differences(sync_conn):  # type: ignore[no-untyped-def]
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-                return compare_metadata(context, Base.metadata)
-
-            diffs = await conn.run_sync(differences)
-            tables = set(await conn.run_sync(lambda c: c.dialect.get_table_names(c)))
-    finally:
-        await engine.dispose()
+    drift, tables = await schema_drift(migrated_url, OUR_TABLES)
     assert OUR_TABLES <= tables
-    assert [d for d in diffs if OUR_TABLES & set(_names(d))] == []
-
-
-def _names(diff: object) -> list[str]:
-    items = diff if isinstance(diff, list) else [diff]
-    names = []
-    for item in items:
-        for part in item[1:] if isinstance(item, tuple) else []:
-            table = getattr(part, "table", None)
-            names.append(str(getattr(table, "name", "") or getattr(part, "name", "") or part))
-    return names
+    assert drift == []
 
 
 async def test_a_call_record_and_its_voice_message_round_trip(migrated_url: str) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from hotline.cli import main
 from hotline.db import Base, make_engine
-from hotline.models import import_all_models
+from tests.fakes.schema import schema_drift
 from ticketing.adapters import calendar_orm, orm
 
 TICKETING_TABLES = {
@@ -37,40 +35,10 @@ TICKETING_TABLES = {
 }
 
 
-def _table_of(diff: object) -> str | None:
-    """The table a schema difference is about (alembic gives tuples, or lists of tuples for columns)."""
-    item = diff[0] if isinstance(diff, list) else diff
-    assert isinstance(item, tuple)
-    for part in item[1:]:
-        name = getattr(part, "name", None) if not isinstance(part, str) else None
-        table = getattr(part, "table", None)
-        if table is not None and getattr(table, "name", None):
-            return str(table.name)
-        if name and getattr(part, "c", None) is not None:
-            return str(name)
-    for part in item[1:]:
-        if isinstance(part, str):
-            return part
-    return None
-
-
 async def test_the_migrated_schema_matches_the_models(migrated_url: str) -> None:
-    import_all_models()
-    engine = make_engine(migrated_url)
-    try:
-        async with engine.connect() as conn:
-
-            def differences(sync_conn):  # type: ignore[no-untyped-def]
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
-                return compare_metadata(context, Base.metadata)
-
-            diffs = await conn.run_sync(differences)
-            tables = set(await conn.run_sync(lambda c: c.dialect.get_table_names(c)))
-    finally:
-        await engine.dispose()
+    drift, tables = await schema_drift(migrated_url, TICKETING_TABLES)
     assert TICKETING_TABLES <= tables
-    ours = [d for d in diffs if _table_of(d) in TICKETING_TABLES]
-    assert ours == []
+    assert drift == []
 
 
 async def test_the_county_units_are_seeded(migrated_url: str) -> None:
