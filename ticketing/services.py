@@ -176,6 +176,9 @@ class WorkOrderService:
         details: wo.Details = NO_DETAILS,
         recording: str | None = None,
         received_at: datetime | None = None,
+        order_class: wo.OrderClass | None = None,
+        service: wo.Service | None = None,
+        complexity: wo.Complexity | None = None,
     ) -> WorkOrderRow:
         """The draft of a call's voice message or callback request, made at most once per call and
         source: a pickup that crashed after drafting and runs again finds the same work order."""
@@ -191,7 +194,15 @@ class WorkOrderService:
         if existing is not None:
             return existing
         return await self.create_draft(
-            actor, source=source, details=details, call_id=call_id, recording=recording, received_at=received_at
+            actor,
+            source=source,
+            details=details,
+            call_id=call_id,
+            recording=recording,
+            received_at=received_at,
+            order_class=order_class,
+            service=service,
+            complexity=complexity,
         )
 
     # --- transitions ------------------------------------------------------------------------------
