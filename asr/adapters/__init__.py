@@ -1,0 +1,1 @@
+"""Adapters of the asr package: the transcription-job table (SQLAlchemy)."""
