@@ -82,6 +82,9 @@ def _package_setups() -> list[Any]:
     from hotline.callbacks import setup as setup_callbacks
 
     setups.append(setup_callbacks)  # voice messages → callback work orders
+    from hotline.transcription import setup as setup_transcription
+
+    setups.append(setup_transcription)  # call recordings → transcription jobs → draft work orders
     from sms_feedback.web import setup as setup_sms
 
     setups.append(setup_sms)
