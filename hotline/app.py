@@ -72,6 +72,9 @@ def _package_setups() -> list[Any]:
     from callflow.seat.expert_web import setup as setup_expert_calls
 
     setups.append(setup_expert_calls)  # recording and three-way calls build on the seat queue
+    from callflow.seat.live_web import setup as setup_live_text
+
+    setups.append(setup_live_text)  # live transcription of bridged calls
     from ticketing.web import setup as setup_ticketing
 
     setups.append(setup_ticketing)

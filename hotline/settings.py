@@ -40,6 +40,7 @@ class Settings:
     vosk_model_path: Path | None = None
     asr_url: str | None = None
     asr_workers: int = 1
+    live_rtp_host: str = "127.0.0.1"  # our RTP receivers for live transcription bind here (Asterisk sends to it)
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
@@ -83,6 +84,7 @@ class Settings:
             vosk_model_path=Path(vosk) if vosk else None,
             asr_url=get("HOTLINE_ASR_URL"),
             asr_workers=max(1, int(get("HOTLINE_ASR_WORKERS", "1") or 1)),
+            live_rtp_host=get("HOTLINE_LIVE_RTP_HOST", "127.0.0.1") or "127.0.0.1",
             twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             twilio_from=get("TWILIO_FROM"),
