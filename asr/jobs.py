@@ -168,6 +168,15 @@ class TranscriptionQueue:
     async def _enqueue(self, call_id: str, tracks: Sequence[TrackRef]) -> TranscriptionJob:
         now = self._now()
         async with self._sessions.begin() as session:
+            # Write first: the call's tracks finish together and register concurrently. A no-op update
+            # takes the row lock on PostgreSQL and the write lock on SQLite (whose driver would otherwise
+            # read outside the transaction), so the read below sees the tracks another enqueue added.
+            await session.execute(
+                update(TranscriptionJobRow)
+                .where(TranscriptionJobRow.call_id == call_id)
+                .values(call_id=TranscriptionJobRow.call_id)
+                .execution_options(synchronize_session=False)
+            )
             row = (
                 await session.execute(
                     select(TranscriptionJobRow).where(TranscriptionJobRow.call_id == call_id).with_for_update()

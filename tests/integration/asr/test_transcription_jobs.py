@@ -6,6 +6,7 @@ everything else (the app, the recordings service, ticketing, the queue, the draf
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -345,3 +346,20 @@ async def test_without_a_speech_model_jobs_wait_and_healthz_says_transcription_i
         job = await client.app[TRANSCRIPTION_QUEUE].enqueue("call-9", [TrackRef("call-9-mix", "mix", "/nowhere")])
         assert job.state == QUEUED  # kept for when a model is installed
         await client.close()
+
+
+async def test_tracks_registered_at_the_same_moment_all_join_the_one_job_and_one_worker_takes_it(
+    transcription_app: TranscriptionApp,
+) -> None:
+    app = transcription_app
+    def track(kind: str) -> list[TrackRef]:
+        return [TrackRef(f"call-6-{kind}", kind, f"/spool/call-6-{kind}.wav")]
+
+    await asyncio.gather(*(app.queue.enqueue("call-6", track(k)) for k in ("mix", "caller")))  # creating it
+    await asyncio.gather(*(app.queue.enqueue("call-6", track(k)) for k in ("agent", "caller", "agent")))  # joining
+    async with app.sessions() as session:
+        (row,) = (await session.execute(select(TranscriptionJobRow))).scalars().all()
+    assert sorted(t["kind"] for t in row.tracks) == ["agent", "caller", "mix"]
+
+    claims = await asyncio.gather(*(app.queue.claim(f"worker-{i}", timedelta(minutes=10)) for i in range(4)))
+    assert len([c for c in claims if c is not None]) == 1
