@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from asr.adapters.orm import TranscriptionJobRow
+from asr.engines.vosk_engine import VoskTranscriber
 from asr.jobs import DONE, QUEUED, RUNNING, RetryPolicy, TrackRef, TranscriptionQueue, TranscriptionWorker
 from asr.ports import AsrCapacityExhausted, AsrUnavailable, AudioSource, LiveStream
 from asr.transcript import Segment, Transcript
@@ -39,6 +40,7 @@ from recordings.adapters.spool import SpoolFolder
 from recordings.domain.model import Recording
 from recordings.web import RECORDINGS, RECORDINGS_NOW, RECORDINGS_SOURCE
 from tests.fakes.schema import schema_drift
+from tests.fakes.vosk_server import KoreanSpeech
 from tests.integration.recordings.support import TZ, write_wav
 from tests.integration.ticketing.api_fixtures import USERS, MovableClock, _clean_copy
 from ticketing.adapters.orm import WorkOrderRow
@@ -363,3 +365,41 @@ async def test_tracks_registered_at_the_same_moment_all_join_the_one_job_and_one
 
     claims = await asyncio.gather(*(app.queue.claim(f"worker-{i}", timedelta(minutes=10)) for i in range(4)))
     assert len([c for c in claims if c is not None]) == 1
+
+
+@dataclass
+class KeptDrafts:
+    """A draft sink that keeps what it was handed (ticketing is not what this test is about)."""
+
+    delivered: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+    async def deliver(self, call_id: str, transcript: dict[str, Any], draft: dict[str, Any]) -> str:
+        self.delivered.append((call_id, transcript, draft))
+        return f"WO-{len(self.delivered)}"
+
+
+async def test_a_job_runs_on_the_real_vosk_engine_and_leaves_the_recordings_as_they_were(
+    settings: Settings, vosk_transcriber: VoskTranscriber, korean_speech: KoreanSpeech
+) -> None:
+    await upgrade_async(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        queue = TranscriptionQueue(make_sessionmaker(engine))
+        caller, agent = korean_speech.caller_track, korean_speech.agent_track
+        before = (sha256(caller), sha256(agent))
+        await queue.enqueue("call-ko", [TrackRef("call-ko-caller", "caller", str(caller))])
+        await queue.enqueue("call-ko", [TrackRef("call-ko-agent", "agent", str(agent))])
+        sink = KeptDrafts()
+
+        done = await TranscriptionWorker(queue, vosk_transcriber, sink).run_once()
+
+        assert done is not None and done.state == DONE and done.workorder_number == "WO-1"
+        assert done.transcript is not None
+        segments = done.transcript["segments"]
+        assert {s["speaker"] for s in segments} == {"caller", "agent"} and all(s["text"] for s in segments)
+        assert [s["start"] for s in segments] == sorted(s["start"] for s in segments)
+        assert [t["speaker"] for t in done.transcript["turns"]] == ["caller", "agent", "caller"]
+        assert [call for call, _, _ in sink.delivered] == ["call-ko"]
+        assert (sha256(caller), sha256(agent)) == before
+    finally:
+        await engine.dispose()
