@@ -224,8 +224,8 @@ class LiveTap:
         self.segments += 1
         publish(self.call_id, segment)
 
-    async def close(self, client: AriClient) -> None:
-        """Hang up externalMedia and the snoop, destroy the bridge, close the receiver, finish the stream."""
+    async def release(self, client: AriClient) -> None:
+        """Hang up externalMedia and the snoop, destroy the bridge, close the receiver (no more audio)."""
         for channel_id in (self.media_id, self.snoop_id):
             try:
                 await client.hangup_if_present(channel_id)
@@ -238,6 +238,9 @@ class LiveTap:
         if self.receiver is not None:
             self.receiver.close()
             await self.receiver.wait_closed()
+
+    async def drain(self) -> None:
+        """Let the stream decode what was received and say its last words, then release it."""
         if self.pump is not None:
             await self.pump
         else:
@@ -342,11 +345,13 @@ class LiveTranscriber:
             with contextlib.suppress(Exception):
                 await setup
         session = self._session(call.call_id)
-        for tap in self.taps.pop(call.call_id, []):
-            await tap.close(self.client)
+        taps = self.taps.pop(call.call_id, [])
+        for tap in taps:  # first stop every party's audio, then let the streams catch up
+            await tap.release(self.client)
             if session is not None:
                 session.helper_channels -= {tap.snoop_id, tap.media_id}
                 session.bridges.discard(tap.bridge_id)
+        await asyncio.gather(*(tap.drain() for tap in taps))
         self.transcripts.end(call.call_id)
 
     def state(self) -> dict[str, Any]:

@@ -14,12 +14,14 @@ import wave
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from asr.engines.vosk_engine import VoskTranscriber
 from asr.ports import AsrCapacityExhausted
 from asr.transcript import Segment
 from callflow.seat.live_transcript import LiveTranscriber, LiveTranscripts
 from callflow.seat.sessions import QueuedCallerSession
 from tests.fakes.asterisk.media import RtpImpairment
 from tests.fakes.asterisk.parties import Call, Endpoint, Speak, WaitUntilBridged
+from tests.fakes.vosk_server import KoreanSpeech
 from tests.integration.callflow.seat.seat_fixtures import SeatLine
 
 
@@ -200,3 +202,26 @@ async def test_without_an_engine_calls_have_no_live_text(seat_line: SeatLine) ->
     await line.hotline.hang_up(call)
     await line.finished(call)
     await line.empty()
+
+
+async def test_the_real_vosk_engine_turns_the_callers_rtp_into_text_while_the_call_goes_on(
+    seat_line: SeatLine, korean_model_path: Path, korean_model: object, korean_speech: KoreanSpeech
+) -> None:
+    """The Korean test model (no Chinese one can be had here) on the live path: real RTP, real decoding."""
+    line = seat_line
+    engine = VoskTranscriber(korean_model_path, workers=1, live_streams=2, live_model=korean_model)
+    transcripts = LiveTranscripts()
+    live = LiveTranscriber(line.queue, engine, transcripts)
+    call, phone, session = await bridged(line, "agent164")
+    await line.until(lambda: len(line.fake.rtp_streams) == 2, what="two externalMedia streams")
+    call.add_steps(Speak(korean_speech.phrase_16k))
+    await call.finished()
+    await line.hotline.hang_up(call)
+    await line.finished(call)
+    await line.empty()
+    segments = transcripts.segments(session.call_id) or []
+    said = " ".join(s.text for s in segments if s.speaker == "caller" and s.final)
+    assert said.strip() and any("\uac00" <= ch <= "\ud7a3" for ch in said)  # Hangul syllables
+    assert not [s for s in segments if s.speaker == "agent"]  # the agent said nothing
+    assert live.without_text == {} and engine._live_in_use == 0
+    engine.shutdown()
