@@ -123,21 +123,25 @@ class LiveTranscripts:
         text = self._calls.get(call_id)
         return text is not None and not text.ended
 
-    async def subscribe(self, call_id: str) -> AsyncIterator[Segment]:
-        text = self._calls.get(call_id)
-        if text is None:
-            return
-        for final in list(text.finals):
-            yield final
-        if text.ended:
-            return
+    def subscribe(self, call_id: str) -> AsyncIterator[Segment]:
+        """From this moment on nothing is missed: the finals so far, then every update, until the end."""
         queue: asyncio.Queue[Segment | None] = asyncio.Queue()
-        text.subscribers.append(queue)
+        text = self._calls.get(call_id)
+        for final in [] if text is None else text.finals:
+            queue.put_nowait(final)
+        if text is None or text.ended:
+            queue.put_nowait(None)
+        else:
+            text.subscribers.append(queue)
+        return self._updates(text, queue)
+
+    @staticmethod
+    async def _updates(text: _CallText | None, queue: asyncio.Queue[Segment | None]) -> AsyncIterator[Segment]:
         try:
             while (update := await queue.get()) is not None:
                 yield update
         finally:
-            with contextlib.suppress(ValueError):
+            if text is not None and queue in text.subscribers:
                 text.subscribers.remove(queue)
 
 
