@@ -173,6 +173,25 @@ async def test_caller_and_agent_are_heard_apart_over_real_rtp_and_their_text_is_
     assert not session.helper_channels & ({t.snoop_id for t in taps} | {t.media_id for t in taps})
 
 
+async def test_ulaw_streams_arrive_as_8khz_pcm(seat_line: SeatLine, tmp_path: Path) -> None:
+    line = seat_line
+    engine = CountingEngine()
+    transcripts = LiveTranscripts()
+    LiveTranscriber(line.queue, engine, transcripts, fmt="ulaw")
+    call, phone, session = await bridged(line, "agent165")
+    await line.until(lambda: len(line.fake.rtp_streams) == 2, what="two externalMedia streams")
+    assert {s.fmt for s in line.fake.rtp_streams.values()} == {"ulaw"}
+    call.add_steps(Speak(write_tone(tmp_path / "caller.wav", 440, 2.0)))
+    await call.finished()
+    await line.hotline.hang_up(call)
+    await line.finished(call)
+    await line.empty()
+    caller = engine.of("caller")
+    assert caller.sample_rate == 8000
+    assert power(caller.pcm, 440, 8000) > 50 * power(caller.pcm, 880, 8000)
+    assert 1.9 <= voiced_seconds(caller.pcm, 8000) <= 2.05
+
+
 async def test_with_no_live_slot_free_the_call_goes_on_without_live_text_and_no_channel_is_made(
     seat_line: SeatLine,
 ) -> None:
