@@ -358,5 +358,25 @@ class LiveTranscriber:
         await asyncio.gather(*(tap.drain() for tap in taps))
         self.transcripts.end(call.call_id)
 
+    async def sweep_orphans(self) -> int:
+        """Hang up live-text channels no call of ours owns (left by a previous run of the service).
+
+        Reconcile already hangs up orphaned snoops and destroys our orphaned bridges; an externalMedia
+        channel would otherwise stay in our app for good. Ours are told by their id prefix.
+        """
+        owned = {cid for taps in self.taps.values() for t in taps for cid in (t.snoop_id, t.media_id)}
+        swept = 0
+        for channel in await self.client.list_channels():
+            channel_id = str(channel.get("id", ""))
+            if channel_id.startswith(f"{self.app}-live-") and channel_id not in owned:
+                try:
+                    if await self.client.hangup_if_present(channel_id):
+                        swept += 1
+                except AriError as exc:
+                    log.warning("could not hang up orphaned live channel %s: %s", channel_id, exc)
+        if swept:
+            log.info("hung up %d orphaned live-text channel(s)", swept)
+        return swept
+
     def state(self) -> dict[str, Any]:
         return {"live_calls": len(self.taps), "without_text": len(self.without_text)}

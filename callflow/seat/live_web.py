@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from asr.ports import AsrError, Transcriber
+from callflow.ari.errors import AriError
 from callflow.controller import Controller
 from callflow.seat.live_transcript import LiveEngine, LiveTranscriber, LiveTranscripts
 from callflow.seat.web import PREFIX, SEAT_QUEUE, SUPERVISOR_ROLES, SeatError, SeatForbidden, _api, _json
@@ -74,7 +75,17 @@ def _install(app: web.Application, controller: Controller) -> None:
     engine, owned = _engine(app)
     wiring.owned_engine = owned
     host = app[SETTINGS].live_rtp_host
-    wiring.transcriber = LiveTranscriber(app[SEAT_QUEUE], engine, wiring.transcripts, host=host)
+    wiring.transcriber = transcriber = LiveTranscriber(app[SEAT_QUEUE], engine, wiring.transcripts, host=host)
+    controller.background(_sweep_when_connected(controller, transcriber), "live-text-sweep")
+
+
+async def _sweep_when_connected(controller: Controller, transcriber: LiveTranscriber) -> None:
+    """Once, after the first connection: what a previous run left behind goes."""
+    await controller.events.connected.wait()
+    try:
+        await transcriber.sweep_orphans()
+    except AriError as exc:
+        log.warning("could not look for orphaned live-text channels: %s", exc)
 
 
 async def _close_engine(app: web.Application) -> None:

@@ -244,3 +244,25 @@ async def test_the_real_vosk_engine_turns_the_callers_rtp_into_text_while_the_ca
     assert not [s for s in segments if s.speaker == "agent"]  # the agent said nothing
     assert live.without_text == {} and engine._live_in_use == 0
     engine.shutdown()
+
+
+async def test_live_channels_left_by_a_previous_run_are_hung_up_and_those_of_calls_in_progress_kept(
+    seat_line: SeatLine,
+) -> None:
+    line = seat_line
+    live = LiveTranscriber(line.queue, CountingEngine(), LiveTranscripts())
+    call, phone, session = await bridged(line, "agent166")
+    await line.until(lambda: len(line.fake.rtp_streams) == 2, what="this call's two externalMedia streams")
+    left_over = "hotline-live-rtp-earlier-call-caller"  # as a run that died mid-call left it
+    await line.hotline.client.request(
+        "POST",
+        "/channels/externalMedia",
+        {"channelId": left_over, "app": "hotline", "external_host": "127.0.0.1:9", "format": "slin16"},
+    )
+    assert left_over in line.fake.channels
+    assert await live.sweep_orphans() == 1
+    await line.until(lambda: left_over not in line.fake.channels, what="the orphan to go")
+    assert len([c for c in line.fake.channels.values() if c.kind == "external"]) == 2  # this call's stay
+    await line.hotline.hang_up(call)
+    await line.finished(call)
+    await line.empty()
