@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SNOOP_ARGS = "snoop"
+SNOOP_ENTER_TIMEOUT_S = 5.0
+"""Real seconds a new snoop may take to enter the app (StasisStart) before its track is given up."""
 
 
 class RecordingRegistry(Protocol):
@@ -64,7 +66,10 @@ class CallRecorder:
         """Every track started, by recording name (kept for the call record and tests)."""
         self.registered: list[Track] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._snoops_entering: dict[str, asyncio.Future[None]] = {}
+        """Snoops created and not yet in our app: a real Asterisk answers the POST before StasisStart."""
         queue.bridged_call_hooks.append(self.attach)
+        queue.controller.listen("StasisStart", self._snoop_entered)
         queue.controller.listen("RecordingFinished", self._finished)
         queue.controller.listen("RecordingFailed", self._failed)
 
@@ -96,11 +101,21 @@ class CallRecorder:
         self._own(call.call_id, snoop_id)
         self.tracks[track.name] = track
         call.data["recordings"].append(track.name)
-        await self.client.request(
-            "POST",
-            f"/channels/{channel_id}/snoop",
-            {"spy": "in", "app": self.app, "appArgs": SNOOP_ARGS, "snoopId": snoop_id},
-        )
+        entered = self._snoops_entering[snoop_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self.client.request(
+                "POST",
+                f"/channels/{channel_id}/snoop",
+                {"spy": "in", "app": self.app, "appArgs": SNOOP_ARGS, "snoopId": snoop_id},
+            )
+            # Recording a snoop that is not in Stasis yet is refused (409): wait for its StasisStart.
+            await asyncio.wait_for(entered, SNOOP_ENTER_TIMEOUT_S)
+        except TimeoutError:
+            track.state = "failed"
+            log.warning("call %s: snoop %s never entered the app; no %s track", call.call_id, snoop_id, kind)
+            return
+        finally:
+            self._snoops_entering.pop(snoop_id, None)
         await self.client.request(
             "POST",
             f"/channels/{snoop_id}/record",
@@ -132,6 +147,11 @@ class CallRecorder:
                     session.helper_channels.discard(track.snoop_id)
 
     # --- events (through Controller.listen) ---
+    def _snoop_entered(self, event: Event) -> None:
+        entered = self._snoops_entering.get(str(event.get("channel", {}).get("id", "")))
+        if entered is not None and not entered.done():
+            entered.set_result(None)
+
     def _finished(self, event: Event) -> None:
         track = self.tracks.get(str(event.get("recording", {}).get("name", "")))
         if track is None or track.state != "recording":
