@@ -18,10 +18,15 @@ from ticketing.adapters import repository
 from ticketing.domain.errors import Unauthenticated
 from ticketing.domain.roles import Actor, Role
 
+TOKEN_PREFIX = "hl_"
+
 
 def new_token() -> str:
-    """A fresh random API token (shown to the admin once, never stored in clear)."""
-    return secrets.token_urlsafe(32)
+    """A fresh random API token (shown to the admin once, never stored in clear).
+
+    The prefix keeps a token from starting with "-" (which a command line would read as an option,
+    e.g. `hotline seat --token -x…`) and lets secret scanners recognise it."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:

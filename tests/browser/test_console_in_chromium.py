@@ -27,7 +27,8 @@ def sign_out(page: Any) -> None:
 def test_sign_in_with_the_keyboard_only(page: Any, screenshots: Path) -> None:
     page.goto("/login")
     page.screenshot(path=str(screenshots / "01-login.png"), full_page=True)
-    assert page.evaluate("document.activeElement.id") == "login"  # autofocus: typing starts at once
+    # autofocus: typing starts at once
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'login'")
     page.keyboard.type("wang.market")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "password"
@@ -130,6 +131,8 @@ def test_admin_pages(page: Any, screenshots: Path) -> None:
 def test_a_unit_handler_signs_an_order_with_the_keyboard_only(page: Any, live_console: LiveConsole) -> None:
     order = live_console.run(dispatched_order(live_console.app, live_console.people, title="键盘签收"))
     page.goto("/login")
+    # autofocus lands once the page has settled; type only then, as a person would
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'login'")
     page.keyboard.type("wang.market")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
