@@ -3,17 +3,16 @@ sign in, fail, get throttled, see the audit, and have a cookie session authentic
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from console.auth import domain
 from hotline.db import make_engine, upgrade_async
+from tests.fakes.databases import fresh_postgres_database
 from tests.integration.console.support import (
     PASSWORD,
     MovableClock,
@@ -27,25 +26,11 @@ from tests.integration.console.support import (
 pytestmark = pytest.mark.postgres
 
 
-async def _admin(url: str, sql: str) -> None:
-    engine = make_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 async def postgres_console_url(postgres_url: str) -> AsyncIterator[str]:
-    name = f"console_{uuid.uuid4().hex[:12]}"
-    await _admin(postgres_url, f'CREATE DATABASE "{name}"')
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    async with fresh_postgres_database(postgres_url, "console") as url:
         await upgrade_async(url)
         yield url
-    finally:
-        await _admin(postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_sign_in_throttling_and_the_session_api_on_postgres(

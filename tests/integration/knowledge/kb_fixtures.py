@@ -8,9 +8,6 @@ clock (Tue 2025-09-30 16:00 Asia/Shanghai), and one user per role with a real AP
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +18,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import delete, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hotline.app import create_app
@@ -30,6 +26,7 @@ from hotline.settings import Settings
 from knowledge.adapters.orm import EntryHitRow, EntryRow, EntryVersionRow, ExpertRow
 from knowledge.cli import SEED, load_entries
 from knowledge.web import KNOWLEDGE, NOW
+from tests.fakes.databases import fresh_postgres_database_sync, postgres_base_url
 from ticketing.domain.roles import SYSTEM, Role
 from ticketing.services import Directory
 
@@ -45,15 +42,6 @@ USERS = {
 }
 
 
-async def _admin_sql(url: str, sql: str) -> None:
-    engine = make_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def kb_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if request.param == "sqlite":
@@ -61,19 +49,9 @@ def kb_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         upgrade(url)
         yield url
         return
-    base = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set in CI: run through scripts/with-postgres.sh")
-        pytest.skip("no PostgreSQL: run `make test` or scripts/with-postgres.sh")
-    name = f"kb_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin_sql(base, f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database_sync(postgres_base_url(), "kb") as url:
         upgrade(url)
         yield url
-    finally:
-        asyncio.run(_admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass

@@ -9,10 +9,7 @@ append-only, so rows are never deleted one by one), and one user per role with a
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,12 +20,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import text, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hotline.app import create_app
 from hotline.db import make_engine, make_sessionmaker, upgrade
 from hotline.settings import Settings
+from tests.fakes.databases import fresh_postgres_database_sync, postgres_base_url
 from ticketing.adapters import orm
 from ticketing.domain.roles import Role
 from ticketing.services import Directory
@@ -66,24 +63,6 @@ async def _clean_copy(migrated_url: str, folder: Path) -> str:
     return migrated_url
 
 
-def _postgres_base_url() -> str:
-    url = os.environ.get("HOTLINE_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("HOTLINE_TEST_POSTGRES_URL is not set in CI: run through scripts/with-postgres.sh")
-        pytest.skip("no PostgreSQL: run `make test` or scripts/with-postgres.sh")
-    return url
-
-
-async def _admin(url: str, sql: str) -> None:
-    engine = make_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database migrated with `hotline db upgrade`'s code, fresh for this test module."""
@@ -93,15 +72,9 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         upgrade(url)
         yield url
         return
-    base = _postgres_base_url()
-    name = f"wo_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database_sync(postgres_base_url(), "wo") as url:
         upgrade(url)
         yield url
-    finally:
-        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @dataclass

@@ -4,7 +4,6 @@ and a callback request that becomes a real callback work order in ticketing."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy.engine import make_url
 
 from callflow.ari.events import Backoff
 from callflow.seat.web import SEAT_QUEUE
@@ -30,9 +28,9 @@ from tests.fakes.asterisk.parties import (
     WaitUntilBridged,
     WaitUntilHungUp,
 )
+from tests.fakes.databases import fresh_postgres_database, postgres_base_url
 from tests.integration.callflow.seat.seat_fixtures import write_seat_prompts
 from tests.integration.callflow.support import TIME_FACTOR, FixedHours
-from tests.integration.ticketing.api_fixtures import _admin, _postgres_base_url
 from ticketing.domain.roles import Role
 from ticketing.services import Directory
 
@@ -57,13 +55,8 @@ async def database_url(request: pytest.FixtureRequest, settings: Settings) -> As
     if request.param == "sqlite":
         yield settings.database_url
         return
-    base = _postgres_base_url()
-    name = f"seat_{uuid.uuid4().hex[:12]}"
-    await _admin(base, f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with fresh_postgres_database(postgres_base_url(), "seat") as url:
+        yield url
 
 
 @pytest.fixture
