@@ -62,42 +62,36 @@ def create_app(settings: Settings, overrides: Mapping[web.AppKey[Any], Any] | No
 
 
 def _package_setups() -> list[Any]:
-    """Each package's `setup(app)`, in dependency order. A package that has none is simply absent."""
-    setups: list[Any] = []
-    from callflow.seat.web import setup as setup_seat
-    from callflow.web import setup as setup_callflow
-    from ivr.session import setup as setup_navigation
+    """Each package's `setup(app)`, in dependency order (imported here: packages import this module's
+    keys, so importing them at the top would be circular)."""
+    from callflow.seat.expert_web import setup as expert_calls
+    from callflow.seat.live_web import setup as live_text
+    from callflow.seat.web import setup as seat
+    from callflow.web import setup as callflow
+    from console.web import setup as console
+    from hotline.callbacks import setup as callbacks
+    from hotline.transcription import setup as transcription
+    from ivr.session import setup as navigation
+    from knowledge.web import setup as knowledge
+    from recordings.web import setup as recordings
+    from sms_feedback.web import setup as sms
+    from ticketing.background import setup as ticketing_background
+    from ticketing.kpi_web import setup as kpi
+    from ticketing.web import setup as ticketing
 
-    setups += [setup_callflow, setup_seat, setup_navigation]  # the seat queue exists before the menu
-    from callflow.seat.expert_web import setup as setup_expert_calls
-
-    setups.append(setup_expert_calls)  # recording and three-way calls build on the seat queue
-    from callflow.seat.live_web import setup as setup_live_text
-
-    setups.append(setup_live_text)  # live transcription of bridged calls
-    from ticketing.web import setup as setup_ticketing
-
-    setups.append(setup_ticketing)
-    from ticketing.background import setup as setup_ticketing_background
-    from ticketing.kpi_web import setup as setup_kpi
-
-    setups += [setup_kpi, setup_ticketing_background]
-    from hotline.callbacks import setup as setup_callbacks
-
-    setups.append(setup_callbacks)  # voice messages → callback work orders
-    from hotline.transcription import setup as setup_transcription
-
-    setups.append(setup_transcription)  # call recordings → transcription jobs → draft work orders
-    from sms_feedback.web import setup as setup_sms
-
-    setups.append(setup_sms)
-    from knowledge.web import setup as setup_knowledge
-
-    setups.append(setup_knowledge)
-    from recordings.web import setup as setup_recordings
-
-    setups.append(setup_recordings)
-    from console.web import setup as setup_console
-
-    setups.append(setup_console)
-    return setups
+    return [
+        callflow,
+        seat,  # the seat queue exists before the menu hands callers to it
+        navigation,
+        expert_calls,  # recording and three-way calls build on the seat queue
+        live_text,  # live transcription of bridged calls
+        ticketing,
+        kpi,
+        ticketing_background,
+        callbacks,  # voice messages → callback work orders
+        transcription,  # call recordings → transcription jobs → draft work orders
+        sms,
+        knowledge,
+        recordings,
+        console,
+    ]
