@@ -49,41 +49,33 @@ def _register_core(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def _registrars() -> list[Registrar]:
-    regs: list[Registrar] = [_register_core]
-    from ticketing.calendar_cli import register as register_calendar
+    """Each package's `register(sub)`; imported here so `hotline --help` loads only what it lists."""
+    from asr.cli import register as asr
+    from callflow.cli import register as call
+    from callflow.seat.cli import register as seat
+    from console.cli import register as console
+    from ivr.cli import register as ivr
+    from knowledge.cli import register as knowledge
+    from recordings.cli import register as recordings
+    from sms_feedback.cli import register as survey
+    from ticketing.calendar_cli import register as calendar
+    from ticketing.cli import register as ticketing
+    from ticketing.kpi_cli import register as kpi
 
-    regs.append(register_calendar)
-    from callflow.cli import register as register_call
-
-    regs.append(register_call)
-    from callflow.seat.cli import register as register_seat
-
-    regs.append(register_seat)
-    from ivr.cli import register as register_ivr
-
-    regs.append(register_ivr)
-    from sms_feedback.cli import register as register_survey
-
-    regs.append(register_survey)
-    from ticketing.cli import register as register_ticketing
-
-    regs.append(register_ticketing)
-    from ticketing.kpi_cli import register as register_kpi
-
-    regs.append(register_kpi)
-    from asr.cli import register as register_asr
-
-    regs.append(register_asr)
-    from knowledge.cli import register as register_knowledge
-
-    regs.append(register_knowledge)
-    from recordings.cli import register as register_recordings
-
-    regs.append(register_recordings)
-    from console.cli import register as register_console
-
-    regs.append(register_console)  # after ticketing: it adds `user set-password` to ticketing's `user`
-    return regs
+    return [
+        _register_core,
+        calendar,
+        call,
+        seat,
+        ivr,
+        survey,
+        ticketing,
+        kpi,
+        asr,
+        knowledge,
+        recordings,
+        console,  # after ticketing: it adds `user set-password` to ticketing's `user`
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
