@@ -1,0 +1,63 @@
+"""The satisfaction survey's tables (满意度回访): surveys, inbound replies, opt-outs.
+
+A survey row is created when a work order is closed (办结); its state moves pending → sent → rated,
+or to expired / opted_out. `token` is the capability behind the rating link (评价链接). Inbound
+messages are kept once per Twilio MessageSid; an opt-out (退订) is kept for good, one row per number.
+Times are aware UTC (`hotline.db.UtcDateTime`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.db import Base, UtcDateTime
+
+SURVEY_STATES = ("pending", "sent", "rated", "expired", "opted_out")
+
+
+class SurveyRow(Base):
+    """One survey for one closed work order, sent to the caller's phone."""
+
+    __tablename__ = "sms_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workorder_id: Mapped[int] = mapped_column(Integer, index=True)
+    workorder_number: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)  # one of SURVEY_STATES
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    message_sid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rating: Mapped[str | None] = mapped_column(String(20))  # satisfied | basically | dissatisfied
+    channel: Mapped[str | None] = mapped_column(String(10))  # sms | link
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class InboundMessageRow(Base):
+    """One SMS received from an enterprise (上行短信), kept once per MessageSid."""
+
+    __tablename__ = "sms_inbound_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(32), index=True)
+    to_number: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    parsed_kind: Mapped[str] = mapped_column(String(20))
+    survey_id: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OptOutRow(Base):
+    """A number that asked for no more survey SMS (退订); kept for good."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    message_sid: Mapped[str | None] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime)
