@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hotline.db import make_engine, make_sessionmaker, upgrade_async
 from sms_feedback.adapters.orm import InboundMessageRow, OptOutRow, SurveyRow
+from sms_feedback.adapters.survey_store import SqlSurveyStore
 from tests.fakes.databases import fresh_postgres_database, postgres_base_url
 from tests.fakes.schema import schema_drift
 
@@ -93,5 +94,44 @@ async def test_the_same_inbound_message_sid_is_stored_once(survey_db: str) -> No
         async with sessions() as session:
             kept = (await session.execute(select(InboundMessageRow))).scalars().all()
         assert [m.message_sid for m in kept] == ["SM0001"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_reply_rates_the_latest_open_survey_of_the_number_only_once(survey_db: str) -> None:
+    engine = make_engine(survey_db)
+    store = SqlSurveyStore(make_sessionmaker(engine))
+    phone = "+8613800138000"
+    try:
+        older = await store.create(1, "YS20261130001", phone, CLOSED_AT)
+        newer = await store.create(2, "YS20261130002", phone, CLOSED_AT + timedelta(hours=1))
+        await store.mark_sent(newer.id, "SM-out-2", CLOSED_AT + timedelta(hours=1))
+        assert older.token != newer.token
+        latest = await store.latest_open_for(phone)
+        assert latest is not None and latest.workorder_number == "YS20261130002"
+        assert latest.state == "sent" and latest.message_sid == "SM-out-2"
+        assert await store.rate(newer.id, "satisfied", "sms", CLOSED_AT + timedelta(hours=2))
+        assert not await store.rate(newer.id, "dissatisfied", "link", CLOSED_AT + timedelta(hours=3))
+        still_open = await store.latest_open_for(phone)
+        assert still_open is not None and still_open.id == older.id
+        assert await store.record_inbound("SM-in-1", phone, "+8657112345", "1", "rating", CLOSED_AT)
+        assert not await store.record_inbound("SM-in-1", phone, "+8657112345", "1", "rating", CLOSED_AT)
+    finally:
+        await engine.dispose()
+
+
+async def test_an_opt_out_closes_open_surveys_and_holds_for_later_closures(survey_db: str) -> None:
+    engine = make_engine(survey_db)
+    store = SqlSurveyStore(make_sessionmaker(engine))
+    phone = "+8613900139000"
+    try:
+        open_one = await store.create(3, "YS20261130003", phone, CLOSED_AT)
+        await store.opt_out(phone, "SM-td", CLOSED_AT + timedelta(minutes=5))
+        await store.opt_out(phone, "SM-td-again", CLOSED_AT + timedelta(minutes=6))
+        assert await store.is_opted_out(phone)
+        assert await store.latest_open_for(phone) is None
+        assert not await store.rate(open_one.id, "satisfied", "sms", CLOSED_AT + timedelta(minutes=7))
+        later = await store.create(4, "YS20261201001", phone, CLOSED_AT + timedelta(days=1))
+        assert later.state == "opted_out"
     finally:
         await engine.dispose()
