@@ -166,11 +166,13 @@ async def test_after_a_call_the_agent_wraps_up_then_is_available_again(seat_line
     call = await seat_line.caller([WaitUntilHungUp()])
     await seat_line.finished(call)
     agent = seat_line.queue.seat.agents["agent901"]
-    assert agent.state is AgentState.WRAP_UP
     await seat_line.until(lambda: agent.state is AgentState.AVAILABLE, what="the end of wrap-up")
     await seat_line.queue.flush()
-    states = [c.state for c in await seat_line.store.state_changes("agent901")]
-    assert states == ["available", "ringing", "on_call", "wrap_up", "available"]
+    changes = await seat_line.store.state_changes("agent901")
+    assert [c.state for c in changes] == ["available", "ringing", "on_call", "wrap_up", "available"]
+    # wrap-up lasted its configured 10 s of call-flow time (timestamps are wall-clock, hence the factor)
+    wrap_up = (changes[4].at - changes[3].at).total_seconds()
+    assert wrap_up >= 0.9 * seat_line.queue.seat.rules.wrap_up_s * seat_line.fake.time_factor
     await seat_line.empty()
 
 
