@@ -71,6 +71,8 @@ class IndexedTranscript:
                 chars[start:end] = term
                 for k in range(start, end):
                     taken[k] = True
+        if not self.turns:
+            return []  # "".split("\n") is [""]: one text for no turn
         return "".join(chars).split("\n")
 
     def hits(self, word: str, by_sound: bool = True) -> list[tuple[int, int]]:
