@@ -16,6 +16,7 @@ return, a supervision order) for the service to store in the same transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
@@ -318,6 +319,35 @@ class OutboxMessage:
 
 SMS_TO_CALLER = "sms.caller"
 DINGTALK_TO_UNIT = "dingtalk.unit"
+SURVEY_SEND = "survey.send"  # the satisfaction survey after closure (sms_feedback.survey_sending)
+NOT_RATABLE_BY_SMS = "无企业手机号，不能短信评价 (not ratable by SMS)"
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+_CN_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1[3-9]\d{9})$")
+
+
+def survey_mobile(phone: str | None) -> str | None:
+    """The caller's Chinese mobile number in E.164 (+8613800138000), or None for a landline or none."""
+    found = _CN_MOBILE.match(_PHONE_SEPARATORS.sub("", phone or ""))
+    return f"+86{found.group(1)}" if found else None
+
+
+def closure_survey(order: WorkOrder) -> tuple[OutboxMessage, ...]:
+    """The survey queued with the first closure (办结回访), when the caller left a mobile number.
+
+    Closures after a rectification queue nothing here: the review loop sends its revisit survey."""
+    phone = survey_mobile(order.caller_phone)
+    if phone is None or order.id is None or order.reopened_count > 0:
+        return ()
+    matter = " ".join((order.title or order.content).split())[:40]
+    payload = {
+        "workorder_id": order.id,
+        "workorder_number": order.number,
+        "phone": phone,
+        "matter": matter,
+        "purpose": "closure",
+        "review_id": None,
+    }
+    return (OutboxMessage(SURVEY_SEND, payload, f"survey.send:closure:{order.number}"),)
 
 
 @dataclass(frozen=True)
@@ -533,8 +563,10 @@ def register(
     if answered_on_line:
         text = _require_text(result, "result", "当场答复内容")
         updated = replace(updated, state=State.CLOSED, closed_at=at, result=text)
-    else:
-        updated = replace(updated, state=State.REGISTERED)
+        survey = closure_survey(updated)
+        why = None if survey or updated.reopened_count else NOT_RATABLE_BY_SMS
+        return _transition(order, updated, Action.REGISTER, actor, at, why, survey)
+    updated = replace(updated, state=State.REGISTERED)
     return _transition(order, updated, Action.REGISTER, actor, at)
 
 
@@ -639,7 +671,9 @@ def close(order: WorkOrder, actor: Actor, at: datetime, *, result: str) -> Trans
     _require_state(order, {State.REPLIED}, Action.CLOSE)
     body = _require_text(result, "result", "办理结果")
     updated = replace(order, state=State.CLOSED, closed_at=at, result=body)
-    return _transition(order, updated, Action.CLOSE, actor, at)
+    survey = closure_survey(updated)
+    why = None if survey or updated.reopened_count else NOT_RATABLE_BY_SMS
+    return _transition(order, updated, Action.CLOSE, actor, at, why, survey)
 
 
 def evaluate(
