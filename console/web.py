@@ -52,6 +52,8 @@ DONE_ZH = {
     "remove": "本地调整已删除",
     "import": "年度安排已导入",
     "logout": "您已退出登录",
+    "unchanged": "内容没有变化，未生成新版本",
+    "deactivate": "已停用",
 }
 PageHandler = Callable[[web.Request, SignedIn], Awaitable[web.StreamResponse]]
 
@@ -259,7 +261,7 @@ def add_routes(app: web.Application, routes: Iterable[tuple[str, str, Handler]])
 
 def setup(app: web.Application) -> None:
     """Add the console pages, the static assets and the session middleware to the service."""
-    from console import pages_admin, pages_supervise, pages_unit
+    from console import pages_admin, pages_kb, pages_supervise, pages_unit
 
     install_hook()
     app[TEMPLATES] = templates()
@@ -278,3 +280,4 @@ def setup(app: web.Application) -> None:
     add_routes(app, pages_unit.ROUTES)
     add_routes(app, pages_supervise.ROUTES)
     add_routes(app, pages_admin.ROUTES)
+    add_routes(app, pages_kb.ROUTES)
