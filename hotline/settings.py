@@ -45,6 +45,7 @@ class Settings:
     twilio_auth_token: str | None = None
     twilio_from: str | None = None
     public_url: str = "http://127.0.0.1:8080"
+    survey_link_secret: str = ""  # signs rating links (/r/...); empty: derived, see sms_feedback.survey_sending
     production: bool = False
     warn_hours: float = 2.0  # 临期预警: working hours before a due time
     repeat_window_days: int = 30  # 重复投诉: same matter within this many days
@@ -89,6 +90,7 @@ class Settings:
             twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
             twilio_from=get("TWILIO_FROM"),
             public_url=(get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8080") or "").rstrip("/"),
+            survey_link_secret=get("HOTLINE_SURVEY_LINK_SECRET", "") or "",
             production=(get("HOTLINE_PRODUCTION", "0") or "0").lower() in ("1", "true", "yes"),
             warn_hours=float(get("HOTLINE_WARN_HOURS", "2") or 2),
             repeat_window_days=int(get("HOTLINE_REPEAT_WINDOW_DAYS", "30") or 30),
@@ -99,7 +101,7 @@ class Settings:
         out = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("ari_password", "twilio_auth_token") and value:
+            if f.name in ("ari_password", "twilio_auth_token", "survey_link_secret") and value:
                 value = "***"
             out.append((f.name, str(value)))
         return out
