@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UtcDateTime
@@ -61,3 +61,29 @@ class OptOutRow(Base):
     phone: Mapped[str] = mapped_column(String(32), primary_key=True)
     message_sid: Mapped[str | None] = mapped_column(String(64))
     opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PhoneAttemptRow(Base):
+    """One call of the phone survey (电话回访) to a survey's number, and what came of it.
+
+    `outcome`: calling (ringing or talking now) → rated | no-rating (answered, no valid key) |
+    no-answer | busy | failed (the call could not be placed or the line refused it) | lost (the service
+    stopped during the call). One row per (survey, attempt number): two controllers never place the
+    same attempt twice.
+    """
+
+    __tablename__ = "sms_phone_attempts"
+    __table_args__ = (UniqueConstraint("survey_id", "attempt", name="uq_sms_phone_attempts_survey_attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(Integer, index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
+    cause: Mapped[int | None] = mapped_column(Integer)  # the channel's hangup cause (Q.850), when known
+    detail: Mapped[str | None] = mapped_column(String(200))
+    rating: Mapped[str | None] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
