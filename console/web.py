@@ -261,7 +261,7 @@ def add_routes(app: web.Application, routes: Iterable[tuple[str, str, Handler]])
 
 def setup(app: web.Application) -> None:
     """Add the console pages, the static assets and the session middleware to the service."""
-    from console import pages_admin, pages_experts, pages_kb, pages_supervise, pages_unit
+    from console import pages_admin, pages_experts, pages_kb, pages_seatwall, pages_supervise, pages_unit
 
     install_hook()
     app[TEMPLATES] = templates()
@@ -282,3 +282,7 @@ def setup(app: web.Application) -> None:
     add_routes(app, pages_admin.ROUTES)
     add_routes(app, pages_kb.ROUTES)
     add_routes(app, pages_experts.ROUTES)
+    add_routes(app, pages_seatwall.ROUTES)
+    from console import pages_agent  # the agent console (坐席工作台) and its WebSocket
+
+    pages_agent.setup(app)
