@@ -8,12 +8,14 @@ MODEL_MODULES = (
     "ticketing.adapters.orm",
     "callflow.adapters.orm",
     "callflow.seat.orm",
+    "callflow.seat.reservations",
     "recordings.adapters.orm",
     "asr.adapters.orm",
     "sms_feedback.adapters.orm",
     "hotline.auth.orm",
     "knowledge.adapters.orm",
     "console.adapters.orm",
+    "console.adapters.agent_orm",
 )
 
 

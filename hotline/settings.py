@@ -30,6 +30,7 @@ class Settings:
     seat_context: str = "hotline-seat"
     seat_extension: str = "s"
     seat_queue: str = ""  # the ARI seat queue's options (callflow/seat/config.py); "off" = dialplan Queue()
+    node_id: str = "node-1"  # this controller's Asterisk node (HOTLINE_NODE); holds agents under this name
     menu_path: Path | None = None
     prompts_dir: Path = Path("var/prompts")
     recordings_dir: Path = Path("var/recordings")
@@ -46,9 +47,14 @@ class Settings:
     twilio_from: str | None = None
     public_url: str = "http://127.0.0.1:8080"
     survey_link_secret: str = ""  # signs rating links (/r/...); empty: derived, see sms_feedback.survey_sending
+    survey_dial_template: str = "PJSIP/{number}@trunk"  # phone survey (电话回访) dial string, {number} = digits
+    phone_survey: str = ""  # phone survey options (sms_feedback/domain/phone_schedule.py); "off" = no calls
     production: bool = False
     warn_hours: float = 2.0  # 临期预警: working hours before a due time
     repeat_window_days: int = 30  # 重复投诉: same matter within this many days
+    reports_dir: Path | None = None  # generated reports (HOTLINE_REPORTS_DIR); None: data_dir / "reports"
+    ranking_weights: str = ""  # HOTLINE_RANKING_WEIGHTS: "on_time_rate=2,…" or a YAML file; "": equal
+    review_rectify_days: int = 5  # 整改时限: working days to rectify after a bad review
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -75,6 +81,7 @@ class Settings:
             seat_context=get("HOTLINE_SEAT_CONTEXT", "hotline-seat") or "hotline-seat",
             seat_extension=get("HOTLINE_SEAT_EXTENSION", "s") or "s",
             seat_queue=get("HOTLINE_SEAT_QUEUE", "") or "",
+            node_id=get("HOTLINE_NODE", "node-1") or "node-1",
             menu_path=Path(menu) if menu else None,
             prompts_dir=Path(get("HOTLINE_PROMPTS_DIR", str(data_dir / "prompts")) or ""),
             recordings_dir=Path(get("HOTLINE_RECORDINGS_DIR", str(data_dir / "recordings")) or ""),
@@ -91,9 +98,14 @@ class Settings:
             twilio_from=get("TWILIO_FROM"),
             public_url=(get("HOTLINE_PUBLIC_URL", "http://127.0.0.1:8080") or "").rstrip("/"),
             survey_link_secret=get("HOTLINE_SURVEY_LINK_SECRET", "") or "",
+            survey_dial_template=get("HOTLINE_SURVEY_DIAL_TEMPLATE", "PJSIP/{number}@trunk") or "",
+            phone_survey=get("HOTLINE_PHONE_SURVEY", "") or "",
             production=(get("HOTLINE_PRODUCTION", "0") or "0").lower() in ("1", "true", "yes"),
             warn_hours=float(get("HOTLINE_WARN_HOURS", "2") or 2),
             repeat_window_days=int(get("HOTLINE_REPEAT_WINDOW_DAYS", "30") or 30),
+            reports_dir=Path(get("HOTLINE_REPORTS_DIR", str(data_dir / "reports")) or ""),
+            ranking_weights=get("HOTLINE_RANKING_WEIGHTS", "") or "",
+            review_rectify_days=int(get("HOTLINE_REVIEW_RECTIFY_DAYS", "5") or 5),
         )
 
     def describe(self) -> list[tuple[str, str]]:

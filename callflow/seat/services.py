@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from callflow.ari.client import AriClient
 from callflow.clock import Clock
 from callflow.domain.call import CallRecord
 from callflow.seat.bridged import BridgedCall
-from callflow.seat.domain import Agent, Seat, SeatRules, StateChange
+from callflow.seat.domain import Agent, AgentState, Ring, Seat, SeatRules, StateChange
 from callflow.seat.records import CallbackRequest, SeatCall
+from callflow.seat.reservations import MemorySeatReservations, SeatReservations
 from callflow.seat.stats import HandledCall, QueueOutcome, SeatStatistics
 from callflow.services import CallRecordStore, SeatRequest
 
@@ -71,6 +72,8 @@ class SeatConfig:
     """Entering a callback number: the time allowed before the first digit and between two digits."""
     confirm_timeout_s: float = 8.0
     """After the number is read back: the time to press 1 or 2 (twice, then the overflow destination)."""
+    held_elsewhere_retry_s: float = 5.0
+    """An agent another controller holds (its claim failed) is tried again after this long."""
     rules: SeatRules = field(default_factory=SeatRules)
     prompts: SeatPrompts = field(default_factory=SeatPrompts)
 
@@ -141,6 +144,7 @@ class SeatQueue:
         records: CallRecordStore | None = None,
         callback_orders: CallbackOrders | None = None,
         seat: Seat | None = None,
+        reservations: SeatReservations | None = None,
     ) -> None:
         self.client = client
         self.controller = controller
@@ -150,6 +154,15 @@ class SeatQueue:
         self.records = records
         self.callback_orders = callback_orders
         self.seat = seat or Seat(rules=self.config.rules)
+        self.reservations: SeatReservations = reservations or MemorySeatReservations()
+        """Where agents are held across controllers: an agent is claimed there before it rings."""
+        self._rings: dict[tuple[str, str], Ring] = {}
+        """Rings decided but not yet claimed, by (agent, call)."""
+        self._claimed: dict[str, str] = {}
+        """agent → the call this controller holds it for."""
+        self._agent_ops: dict[str, asyncio.Task[None]] = {}
+        """The last claim/release of each agent: the next one waits for it (they run in decision order)."""
+        self._retries: set[asyncio.TimerHandle] = set()
         self.stats = SeatStatistics()
         self.callers: dict[str, QueuedCallerSession] = {}
         self.stats_entered: dict[str, datetime] = {}
@@ -234,13 +247,89 @@ class SeatQueue:
             if ringing is None:  # cannot happen: every waiting caller has a session; undo the reservation
                 self.seat.ring_failed(ring.call_id, ring.agent_id, "no-session", now)
                 continue
-            ringing.post({"type": "SeatRing", "agent_id": ring.agent_id, "endpoint": ring.endpoint})
+            self._rings[(ring.agent_id, ring.call_id)] = ring  # rung once claimed (`_claim_and_ring`)
         self._persist_changes()
 
     def _persist_changes(self) -> None:
         changes = self.seat.drain_changes()
         if changes:
+            self._hold_agents(changes)
             self.track(asyncio.get_running_loop().create_task(self._write_changes(changes)))
+
+    # --- reservations across controllers (the `SeatReservations` port) ---
+    def _hold_agents(self, changes: list[StateChange]) -> None:
+        """Claim an agent when it starts ringing, release it when it is free again — in the order the
+        seat decided, one operation after the other per agent."""
+        for change in changes:
+            if change.state is AgentState.RINGING and change.reason is not None:
+                self._agent_op(change.agent_id, self._claim_and_ring(change.agent_id, change.reason))
+            elif change.state in (AgentState.AVAILABLE, AgentState.OFFLINE, AgentState.PAUSED):
+                self._agent_op(change.agent_id, self._release(change.agent_id))
+
+    def _agent_op(self, agent_id: str, op: Coroutine[Any, Any, None]) -> None:
+        previous = self._agent_ops.get(agent_id)
+
+        async def after_previous() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            await op
+
+        task = asyncio.get_running_loop().create_task(after_previous(), name=f"seat-hold-{agent_id}")
+        self._agent_ops[agent_id] = task
+        task.add_done_callback(lambda t: self._agent_ops.pop(agent_id, None) if self._agent_ops.get(agent_id) is t else None)
+        self.track(task)
+
+    async def _claim_and_ring(self, agent_id: str, call_id: str) -> None:
+        ring = self._rings.pop((agent_id, call_id), None)
+        try:
+            claimed = await self.reservations.claim(agent_id, call_id)
+        except Exception:
+            log.exception("seat: agent %s could not be claimed for call %s (database?)", agent_id, call_id)
+            claimed = False
+        agent = self.seat.agents.get(agent_id)
+        session = self.callers.get(call_id)
+        wanted = ring is not None and session is not None and agent is not None and agent.reserved_for == call_id
+        if claimed and not wanted:  # the caller left (or took another agent) meanwhile
+            await self.reservations.release(agent_id, call_id)
+            return
+        if claimed:
+            assert ring is not None and session is not None
+            self._claimed[agent_id] = call_id
+            session.post({"type": "SeatRing", "agent_id": ring.agent_id, "endpoint": ring.endpoint})
+            return
+        if wanted:  # another controller holds the agent: ring someone else, try this one again later
+            assert agent is not None
+            log.info("seat: agent %s is held elsewhere; call %s rings someone else", agent_id, call_id)
+            now = self.now()
+            self.seat.ring_failed(call_id, agent_id, "held-elsewhere", now)
+            retry = self.config.held_elsewhere_retry_s
+            agent.skip_until = now + timedelta(seconds=retry)
+            self._retry_after(retry)
+            await self.changed_now()
+
+    async def _release(self, agent_id: str) -> None:
+        call_id = self._claimed.pop(agent_id, None)
+        if call_id is None:
+            return
+        try:
+            await self.reservations.release(agent_id, call_id)
+        except Exception:
+            log.exception("seat: agent %s still held for call %s (not released)", agent_id, call_id)
+
+    def _retry_after(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._retries.discard(handle)
+            self.track(loop.create_task(self.changed_now()))
+
+        handle = loop.call_later(self.clock.real_seconds(seconds), fire)
+        self._retries.add(handle)
+
+    async def release_stale_reservations(self) -> list[str]:
+        """After a restart: let go of agents this controller held for calls it no longer has."""
+        keep = set(self.callers) | set(self._claimed.values())
+        return await self.reservations.release_stale(keep)
 
     async def _write_changes(self, changes: list[StateChange]) -> None:
         try:
@@ -341,3 +430,6 @@ class SeatQueue:
         for handle in self._wrap_up.values():
             handle.cancel()
         self._wrap_up.clear()
+        for retry in self._retries:
+            retry.cancel()
+        self._retries.clear()

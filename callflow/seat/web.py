@@ -280,7 +280,8 @@ class TicketingCallbackOrders:
 
 def _install_seat(app: web.Application, controller: Controller) -> None:
     from callflow.adapters.store import SqlCallRecordStore
-    from hotline.app import SESSIONS, SETTINGS
+    from callflow.seat.reservations import reservations_for
+    from hotline.app import ENGINE, SESSIONS, SETTINGS
 
     settings = app[SETTINGS]
     text = str(getattr(settings, "seat_queue", ""))
@@ -297,6 +298,7 @@ def _install_seat(app: web.Application, controller: Controller) -> None:
         config=config,
         records=SqlCallRecordStore(app[SESSIONS]),
         callback_orders=TicketingCallbackOrders(app),
+        reservations=reservations_for(app[ENGINE].dialect.name, app[SESSIONS], settings.node_id),
     )
     app[SEAT_QUEUE] = queue
     app[SEAT_STORE] = store
