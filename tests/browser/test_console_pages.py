@@ -1,0 +1,162 @@
+"""Every main console page in a real Chromium, with a screenshot of each under test-output/screenshots/
+(pages-*.png): every form field on every page has a label (found with `get_by_label`) and the keyboard
+focus is visible; a Chinese knowledge-base search finds the right entry; the seat wall updates in place
+(no reload) when an agent changes state."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from callflow.seat.web import SEAT_QUEUE
+from knowledge.web import EXPERTS, KNOWLEDGE
+from tests.browser.conftest import LiveConsole
+from tests.integration.console.support import PASSWORD, dispatched_order
+
+# Every visible form control, with the text of its label (None when it has none).
+CONTROLS_JS = """() => Array.from(document.querySelectorAll('main input, main select, main textarea'))
+  .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+  .map(el => ({id: el.id, name: el.name,
+               label: el.labels && el.labels.length ? el.labels[0].textContent.trim() : null}))"""
+
+
+def sign_in(page: Any, login: str) -> None:
+    page.goto("/login")
+    page.get_by_label("账号").fill(login)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url(re.compile(r"/login"))
+
+
+def check_page(page: Any, path: str, shot: Path) -> list[str]:
+    """Open `path` (200), screenshot it, check every field is found by its label and that the keyboard
+    focus is drawn; returns the labels seen."""
+    response = page.goto(path)
+    assert response is not None and response.status == 200, path
+    page.screenshot(path=str(shot), full_page=True)
+    labels = []
+    for control in page.evaluate(CONTROLS_JS):
+        assert control["label"], f"{path}: field {control['name'] or control['id']} has no label"
+        labels.append(control["label"])
+        found = page.get_by_label(control["label"], exact=True)
+        assert found.count() >= 1, f"{path}: get_by_label({control['label']!r}) finds nothing"
+    # Tab (from wherever autofocus put us) to a control inside the page's content, if it has one
+    has_controls = page.evaluate(
+        "() => !!document.querySelector('main a[href], main button, main input:not([type=hidden]), main select, main textarea')"
+    )
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if not has_controls or page.evaluate("() => !!document.activeElement.closest('main')"):
+            break
+    else:
+        raise AssertionError(f"{path}: Tab never reaches the page's content")
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert outline[0] != "none" and outline[1] != "0px", f"{path}: focus not visible ({outline})"
+    return labels
+
+
+def test_every_main_page_has_labelled_fields_visible_focus_and_a_screenshot(
+    page: Any, live_console: LiveConsole, screenshots: Path
+) -> None:
+    order = live_console.run(dispatched_order(live_console.app, live_console.people, title="页面巡检用工单"))
+    expert = live_console.run(
+        live_console.app[EXPERTS].add(
+            live_console.people.actors["sun.supervisor"],
+            {"name": "巡检专家", "contact": "PJSIP/expert801", "topics": ["食品经营"], "duty": ["每天 00:00-24:00"]},
+        )
+    )
+    page.goto("/login")
+    page.screenshot(path=str(screenshots / "pages-01-login.png"), full_page=True)
+    assert page.get_by_label("账号").count() == 1 and page.get_by_label("密码").count() == 1
+
+    sign_in(page, "wang.market")
+    check_page(page, "/unit/inbox", screenshots / "pages-02-unit-inbox.png")
+    check_page(page, f"/unit/orders/{order.id}", screenshots / "pages-03-order.png")
+    labels = check_page(page, "/kb/new", screenshots / "pages-04-kb-new.png")
+    assert {"标题", "问题", "答复口径", "政策依据", "生效日期"} <= set(labels)
+    check_page(page, "/experts", screenshots / "pages-05-experts-unit.png")
+    sign_out(page)
+
+    sign_in(page, "sun.supervisor")
+    pages = [
+        ("/supervise", "pages-06-supervise.png"),
+        ("/kb", "pages-07-kb.png"),
+        ("/experts", "pages-08-experts.png"),
+        ("/experts/new", "pages-09-experts-new.png"),
+        (f"/experts/{expert.id}/edit", "pages-10-experts-edit.png"),
+        ("/seat/wall", "pages-11-seat-wall.png"),
+        ("/admin/menu", "pages-12-admin-menu.png"),
+    ]
+    for path, name in pages:
+        check_page(page, path, screenshots / name)
+    sign_out(page)
+
+    sign_in(page, "qian.admin")
+    for path, name in (
+        ("/admin/users", "pages-13-admin-users.png"),
+        ("/admin/units", "pages-14-admin-units.png"),
+        ("/admin/calendar", "pages-15-admin-calendar.png"),
+    ):
+        check_page(page, path, screenshots / name)
+
+
+def test_a_chinese_search_on_the_knowledge_base_page_finds_the_right_entry(
+    page: Any, live_console: LiveConsole, screenshots: Path
+) -> None:
+    market = live_console.people.actors["wang.market"]
+    service = live_console.app[KNOWLEDGE]
+    for title, question, answer in (
+        ("个体工商户变更经营范围", "个体户想增加经营范围，去哪里办？", "可在浙里办提交变更登记，或到市场监管窗口办理，一般当场办结。"),
+        ("食品经营许可证注销", "不开店了，食品经营许可证怎么注销？", "通过浙里办申请注销，提交营业执照复印件即可。"),
+        ("广告发布登记", "户外广告要不要登记？", "发布户外广告应向市场监管部门办理广告发布登记。"),
+    ):
+        live_console.run(service.create(market, {"title": title, "question": question, "answer": answer}))
+    sign_in(page, "wang.market")
+    page.goto("/kb")
+    # the search box has the focus: type the caller's words as they said them
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'kb-q'")
+    page.keyboard.type("不开店了许可证怎么注销")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/kb\?q="))
+    first = page.locator("ol.kb-results li").first
+    assert first.locator("a").inner_text() == "食品经营许可证注销"
+    page.screenshot(path=str(screenshots / "pages-16-kb-search.png"), full_page=True)
+    first.locator("a").click()
+    page.wait_for_url(re.compile(r"/kb/\d+$"))
+    assert "修订记录（1）" in page.get_by_role("heading", level=2).all_inner_texts()
+
+
+def test_the_seat_wall_updates_in_place_when_an_agent_changes_state(
+    page: Any, live_console: LiveConsole, screenshots: Path
+) -> None:
+    queue = live_console.app[SEAT_QUEUE]
+    live_console.run(queue.add_member("agent901", name="墙上坐席"))
+    live_console.run(queue.login("agent901", "PJSIP/agent901"))
+    sign_in(page, "sun.supervisor")
+    page.goto("/seat/wall")
+    row = page.locator('#wall-agents tr[data-agent="agent901"]')
+    assert "空闲" in row.inner_text()
+    page.evaluate("() => { window.__sameDocument = true; }")  # gone if the page were reloaded
+
+    live_console.run(queue.pause("agent901", "培训"))
+    page.wait_for_function(
+        """() => { const r = document.querySelector('#wall-agents tr[data-agent="agent901"]');
+                   return r && r.innerText.includes('小休（培训）'); }""",
+        timeout=15_000,
+    )
+    assert page.evaluate("() => window.__sameDocument === true")
+    assert page.locator('[data-field="state_paused"]').inner_text() != "0"
+    page.screenshot(path=str(screenshots / "pages-17-seat-wall-paused.png"), full_page=True)
+    live_console.run(queue.resume("agent901"))
+    page.wait_for_function(
+        """() => document.querySelector('#wall-agents tr[data-agent="agent901"]').innerText.includes('空闲')""",
+        timeout=15_000,
+    )
