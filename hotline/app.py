@@ -74,6 +74,7 @@ def _package_setups() -> list[Any]:
     from ivr.session import setup as navigation
     from knowledge.web import setup as knowledge
     from recordings.web import setup as recordings
+    from sms_feedback.reviews_web import setup as reviews
     from sms_feedback.web import setup as sms
     from ticketing.background import setup as ticketing_background
     from ticketing.kpi_web import setup as kpi
@@ -91,6 +92,7 @@ def _package_setups() -> list[Any]:
         callbacks,  # voice messages → callback work orders
         transcription,  # call recordings → transcription jobs → draft work orders
         sms,
+        reviews,  # the review loop (差评整改) after the surveys
         knowledge,
         recordings,
         console,

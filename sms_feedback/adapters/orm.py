@@ -87,3 +87,89 @@ class PhoneAttemptRow(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# --- the review loop (差评整改闭环, sms_feedback.review_loop; migration s0004_review_lists) -------------
+
+
+class ReviewRectificationRow(Base):
+    """One rectification entry (整改清单): what must be fixed, by when, and how the revisits went.
+
+    Its id is the `review_id` the revisit survey carries (and the other review tables point to);
+    state is one of `sms_feedback.domain.reviews.ReviewState`."""
+
+    __tablename__ = "review_rectifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workorder_id: Mapped[int] = mapped_column(Integer, index=True)
+    workorder_number: Mapped[str] = mapped_column(String(40), index=True)
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    matter: Mapped[str] = mapped_column(String(200))
+    task: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    rectification: Mapped[str | None] = mapped_column(Text)
+    rectified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rectified_by: Mapped[str | None] = mapped_column(String(100))
+    revisit_rating: Mapped[str | None] = mapped_column(String(30))
+    revisited_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReviewBadReviewRow(Base):
+    """One dissatisfied rating (差评清单): the first one and every dissatisfied revisit after it."""
+
+    __tablename__ = "review_bad_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(Integer, index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    workorder_id: Mapped[int] = mapped_column(Integer)
+    workorder_number: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    rating: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(20))  # sms | web | phone
+    comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    survey_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReviewResponsibilityRow(Base):
+    """Who answers for a bad review (责任清单): the unit and the handler who replied before closure."""
+
+    __tablename__ = "review_responsibilities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(Integer, unique=True)
+    workorder_id: Mapped[int] = mapped_column(Integer)
+    workorder_number: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    unit_name: Mapped[str | None] = mapped_column(String(200))
+    handler_id: Mapped[int | None] = mapped_column(Integer)
+    handler_name: Mapped[str | None] = mapped_column(String(100))
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ReviewEventRow(Base):
+    """One change of a rectification entry (留痕): who, when, what. A survey's rating is applied once:
+    `survey_id` is unique among the events it caused."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(30))
+    state_before: Mapped[str | None] = mapped_column(String(30))
+    state_after: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    survey_id: Mapped[int | None] = mapped_column(Integer, unique=True)
