@@ -138,7 +138,10 @@ class TwilioWebhooks:
 
 
 async def _text_form(request: web.Request) -> MultiDictProxy[str]:
-    posted = await request.post()
+    try:
+        posted = await request.post()
+    except UnicodeDecodeError as exc:  # a body that is not UTF-8: refused, never a 500
+        raise _Rejected(_error(400, "malformed-request", "请求体不是 UTF-8 表单 (form is not UTF-8)")) from exc
     return MultiDictProxy(MultiDict((key, value) for key, value in posted.items() if isinstance(value, str)))
 
 
