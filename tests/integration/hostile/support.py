@@ -30,6 +30,8 @@ from hotline.settings import Settings
 from recordings.adapters.spool import SpoolFolder
 from recordings.domain.model import RecordingKind
 from recordings.web import RECORDINGS, RECORDINGS_NOW, RECORDINGS_SOURCE
+from sms_feedback.adapters.memory_log import MemorySmsEventLog
+from sms_feedback.web import SMS_EVENTS
 from tests.integration.console.support import PASSWORD, cheap_passwords, csrf_of
 from tests.integration.recordings.support import write_wav
 from ticketing.domain import workorder as wo
@@ -88,6 +90,12 @@ class Hostile:
     @property
     def app(self) -> Any:
         return self.client.app
+
+    @property
+    def sms_log(self) -> MemorySmsEventLog:
+        log = self.app[SMS_EVENTS]
+        assert isinstance(log, MemorySmsEventLog)
+        return log
 
     async def api(self, who: str, method: str, path: str, **kwargs: Any) -> ClientResponse:
         party = self.parties[who]
@@ -171,6 +179,7 @@ async def hostile(hostile_template: Path, tmp_path: Path, aiohttp_client: Any) -
             PASSWORDS: cheap_passwords(),
             RECORDINGS_NOW: clock.now,
             RECORDINGS_SOURCE: SpoolFolder(spool),
+            SMS_EVENTS: MemorySmsEventLog(),
         },
     )
     client = await aiohttp_client(app)
