@@ -283,3 +283,6 @@ def setup(app: web.Application) -> None:
     add_routes(app, pages_kb.ROUTES)
     add_routes(app, pages_experts.ROUTES)
     add_routes(app, pages_seatwall.ROUTES)
+    from console import pages_agent  # the agent console (坐席工作台) and its WebSocket
+
+    pages_agent.setup(app)

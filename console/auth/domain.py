@@ -157,7 +157,7 @@ def home_path(role: Role) -> str:
         return "/admin/users"
     if role is Role.SUPERVISOR:
         return "/supervise"
-    return "/unit/inbox"  # agents: the work-order list until the agent console arrives
+    return "/agent"  # agents: the agent console (坐席工作台)
 
 
 @dataclass(frozen=True)
