@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy hotline ivr callflow asr ticketing sms_feedback recordings knowledge console
+	$(BIN)/mypy hotline ivr callflow asr ticketing sms_feedback recordings knowledge console reports
 
 pytest: $(STAMP)
 	bash scripts/with-postgres.sh $(BIN)/pytest -q -p no:cacheprovider

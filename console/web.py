@@ -280,6 +280,9 @@ def setup(app: web.Application) -> None:
     add_routes(app, pages_unit.ROUTES)
     add_routes(app, pages_supervise.ROUTES)
     add_routes(app, pages_admin.ROUTES)
+    from console import pages_reports  # the reports pages (分析报告)
+
+    add_routes(app, pages_reports.ROUTES)
     add_routes(app, pages_kb.ROUTES)
     add_routes(app, pages_experts.ROUTES)
     add_routes(app, pages_seatwall.ROUTES)

@@ -74,6 +74,7 @@ def _package_setups() -> list[Any]:
     from ivr.session import setup as navigation
     from knowledge.web import setup as knowledge
     from recordings.web import setup as recordings
+    from reports.web import setup as reports
     from sms_feedback.reviews_web import setup as reviews
     from sms_feedback.web import setup as sms
     from ticketing.background import setup as ticketing_background
@@ -95,5 +96,6 @@ def _package_setups() -> list[Any]:
         reviews,  # the review loop (差评整改) after the surveys
         knowledge,
         recordings,
+        reports,  # before the console: its pages read the reports service
         console,
     ]

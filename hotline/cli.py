@@ -57,6 +57,7 @@ def _registrars() -> list[Registrar]:
     from ivr.cli import register as ivr
     from knowledge.cli import register as knowledge
     from recordings.cli import register as recordings
+    from reports.cli import register as reports
     from sms_feedback.cli import register as survey
     from ticketing.calendar_cli import register as calendar
     from ticketing.cli import register as ticketing
@@ -74,6 +75,7 @@ def _registrars() -> list[Registrar]:
         asr,
         knowledge,
         recordings,
+        reports,
         console,  # after ticketing: it adds `user set-password` to ticketing's `user`
     ]
 

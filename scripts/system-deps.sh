@@ -8,6 +8,8 @@ command -v sox >/dev/null || need+=(sox)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v chromium >/dev/null || need+=(chromium)  # browser tests (tests/browser, Playwright)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # CJK glyphs in browser screenshots
+[ -n "$(fc-list "Noto Sans CJK SC" 2>/dev/null)" ] || need+=(fonts-noto-cjk)  # reports: CJK font for charts and PDF
+command -v pdftotext >/dev/null || need+=(poppler-utils)  # reports tests: pdftotext, pdffonts
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "missing Debian packages: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2
