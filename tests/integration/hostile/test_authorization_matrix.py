@@ -113,6 +113,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/seat/wall"):                                "- - - - + + -",
     ("GET", "/seat/wall/data"):                           "- - - - + + -",
     ("GET", "/agent"):                                    "- + - - + + -",
+    ("GET", "/reports"):                                  "- - - - + + -",
+    ("POST", "/reports/run"):                             "- - - - + + -",
+    ("GET", "/reports/ranking"):                          "- - - - + + -",
+    ("GET", "/reports/ranking.csv"):                      "- - - - + + -",
+    ("GET", "/reports/files/{name}/{file}"):              "- - - - 0 0 -",  # no report generated here
     ("GET", "/agent/ws"):                                 "- - - - - - -",  # a plain GET without Origin/upgrade
 }
 
@@ -140,6 +145,8 @@ def concrete(h: Hostile, path: str) -> str:
         "unit_id": str(h.units["scjgj"]),
         "entry_id": h.ids["entry"],
         "expert_id": h.ids["expert"],
+        "name": "2026-10",
+        "file": "report.pdf",
     }
     if path.startswith("/api/v1/recordings/"):
         values["id"] = h.ids["recording"]

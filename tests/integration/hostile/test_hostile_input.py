@@ -211,9 +211,15 @@ async def test_recording_downloads_refuse_traversal_and_absolute_paths(hostile: 
             data = await resp.read()
             assert resp.status in (400, 404), (url, resp.status)
             assert secret[1] not in data and b"SQLite format" not in data, url
-    # the same against the static folder of the console
+    # the same against the static folder of the console and the generated report files
     for attack in TRAVERSALS:
         resp = await hostile.client.get(f"/static/console/{attack}", allow_redirects=False)
+        assert resp.status in (400, 403, 404), (attack, resp.status)
+        assert secret[1] not in await resp.read()
+        resp = await hostile.page("supervisor", "GET", f"/reports/files/{attack}/x.pdf")
+        assert resp.status in (400, 403, 404), (attack, resp.status)
+        assert secret[1] not in await resp.read()
+        resp = await hostile.page("supervisor", "GET", f"/reports/files/2026-10/{attack}")
         assert resp.status in (400, 403, 404), (attack, resp.status)
         assert secret[1] not in await resp.read()
 
