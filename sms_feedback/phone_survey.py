@@ -83,6 +83,7 @@ class SurveyCall:
     number: str
     ended: asyncio.Future[str] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     rating: Rating | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -200,7 +201,7 @@ class PhoneSurveys:
 
     async def rated(self, call: SurveyCall, rating: Rating) -> None:
         call.rating = rating
-        await record_rating(
+        recorded = await record_rating(
             self.store,
             self.work_orders,
             survey_id=call.survey_id,
@@ -209,13 +210,17 @@ class PhoneSurveys:
             channel="phone",
             at=self.now(),
         )
+        if not recorded:  # a reply or the link came first during the call
+            call.note = "已由其他渠道评价，本次按键未计入 (already rated by another channel)"
 
     async def call_ended(self, call: SurveyCall, outcome: str, *, cause: int | None, detail: str | None = None) -> None:
         """Record the attempt's outcome; after the last unsuccessful attempt the survey is unreachable."""
         self.calls.pop(call.channel_id, None)
         try:
             rating = call.rating.value if call.rating is not None else None
-            await self.channels.finish_attempt(call.attempt_id, outcome, self.now(), cause=cause, detail=detail, rating=rating)
+            await self.channels.finish_attempt(
+                call.attempt_id, outcome, self.now(), cause=cause, detail=detail or call.note, rating=rating
+            )
             if outcome != "rated" and call.attempt >= self.options.schedule.max_attempts:
                 if await self.channels.mark_unreachable(call.survey_id):
                     log.info("phone survey %s: unreachable after %s calls", call.survey_id, call.attempt)

@@ -247,3 +247,17 @@ async def test_a_call_refused_by_asterisk_is_recorded_as_failed(survey: Survey) 
     [attempt] = await survey.channels.attempts_of(survey_id)
     assert attempt.outcome == "failed" and attempt.detail is not None
     assert not survey.surveys.controller.workers
+
+
+async def test_a_reply_that_arrives_during_the_call_wins_and_the_key_is_not_counted(survey: Survey) -> None:
+    survey.fake.add_endpoint("PJSIP/trunk", answer_after=3.0, script=[WaitForPlayback(KEYS), Press("3")])
+    survey_id = await survey.closed_and_sent("YS20250610008")
+    survey.at(FIRST_SLOT)
+    report = await survey.surveys.check_once()
+    assert await survey.store.rate(survey_id, "satisfied", "sms", FIRST_SLOT)  # while the phone rings
+    assert await asyncio.wait_for(report.placed[0].ended, 10) == "rated"
+    row = await survey.state_of(survey_id)
+    assert (row.rating, row.channel) == ("satisfied", "sms")
+    assert survey.ticketing.evaluated == [] and survey.ticketing.reopened == []
+    [attempt] = await survey.channels.attempts_of(survey_id)
+    assert attempt.detail is not None and "已由其他渠道评价" in attempt.detail
