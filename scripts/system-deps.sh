@@ -6,6 +6,7 @@ command -v espeak-ng >/dev/null || need+=(espeak-ng)
 command -v sox >/dev/null || need+=(sox)
 { command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || need+=(postgresql)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+{ command -v kamailio >/dev/null || [ -x /usr/sbin/kamailio ]; } || need+=(kamailio)  # kamailio -c of deploy/kamailio (scale profile)
 command -v chromium >/dev/null || need+=(chromium)  # browser tests (tests/browser, Playwright)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # CJK glyphs in browser screenshots
 [ -n "$(fc-list "Noto Sans CJK SC" 2>/dev/null)" ] || need+=(fonts-noto-cjk)  # reports: CJK font for charts and PDF

@@ -7,8 +7,10 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from hotline.settings import Settings
 
@@ -51,3 +53,77 @@ def test_ari_user_matches_the_services_default_credentials() -> None:
     http = configparser.ConfigParser(inline_comment_prefixes=(";",))
     http.read_string((ASTERISK / "http.conf").read_text(encoding="utf-8"))
     assert http["general"]["bindport"] == defaults.ari_url.rsplit(":", 1)[1]
+
+
+# --- the `scale` profile: Kamailio over two Asterisk nodes, a controller per node (docs/operations.md) ---
+KAMAILIO = ROOT / "deploy" / "kamailio"
+
+
+def _compose_config(*profiles: str) -> dict[str, Any]:
+    tool = shutil.which("docker-compose")
+    if tool is None:
+        pytest.fail("docker-compose (Debian package) is missing: scripts/system-deps.sh installs it")
+    args = [tool, *(a for p in profiles for a in ("--profile", p)), "config"]
+    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    loaded = yaml.safe_load(result.stdout)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_scale_profile_is_valid_and_stays_out_of_the_single_node_deployment() -> None:
+    services = _compose_config("scale")["services"]
+    # (docker-compose 1.29 lists every service in `config`; `up` without --profile starts only the unprofiled)
+    scale = {name for name, service in services.items() if service.get("profiles") == ["scale"]}
+    single = {name for name, service in services.items() if not service.get("profiles")}
+    assert {"kamailio", "asterisk-a", "asterisk-b", "hotline-a", "hotline-b", "vosk-1", "vosk-2"} <= scale
+    assert {"asterisk", "hotline", "postgres", "vosk"} == single
+    assert scale | single == set(services)
+
+
+def test_each_controller_serves_its_own_node_and_all_share_one_database_and_the_asr_pool() -> None:
+    services = _compose_config("scale")["services"]
+    nodes = {name: services[name]["environment"] for name in ("hotline-a", "hotline-b")}
+    assert {env["HOTLINE_NODE"] for env in nodes.values()} == {"node-a", "node-b"}
+    assert len({env["HOTLINE_DATABASE_URL"] for env in nodes.values()}) == 1
+    assert all(env["HOTLINE_DATABASE_URL"].startswith("postgresql+asyncpg://") for env in nodes.values())
+    ips = {name: services[name]["networks"]["scale"]["ipv4_address"] for name in ("asterisk-a", "asterisk-b")}
+    assert nodes["hotline-a"]["HOTLINE_ARI_URL"] == f"http://{ips['asterisk-a']}:8088"
+    assert nodes["hotline-b"]["HOTLINE_ARI_URL"] == f"http://{ips['asterisk-b']}:8088"
+    for env in nodes.values():
+        pool = [u.strip() for u in env["HOTLINE_ASR_URL"].split(",")]
+        assert len(pool) >= 2 and {u.split("//")[1].split(":")[0] for u in pool} <= set(services)
+
+
+def test_kamailio_dispatches_to_exactly_the_asterisk_nodes_and_the_nodes_trust_kamailio() -> None:
+    services = _compose_config("scale")["services"]
+    ips = {services[n]["networks"]["scale"]["ipv4_address"] for n in ("asterisk-a", "asterisk-b")}
+    lines = [
+        line.split() for line in (KAMAILIO / "dispatcher.list").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert {fields[0] for fields in lines} == {"1"}  # set 1, the one kamailio.cfg selects from
+    assert {fields[1] for fields in lines} == {f"sip:{ip}:5060" for ip in ips}
+    kamailio_ip = services["kamailio"]["networks"]["scale"]["ipv4_address"]
+    node_pjsip = (KAMAILIO / "pjsip-node.conf").read_text(encoding="utf-8")
+    assert f"match = {kamailio_ip}" in node_pjsip and f"contact = sip:{kamailio_ip}:5060" in node_pjsip
+    assert "#include pjsip-hotline.conf" in node_pjsip
+    mounts = services["asterisk-a"]["volumes"]
+    assert any(str(m).split(":")[1] == "/etc/asterisk/pjsip-hotline.conf" for m in mounts)
+    assert any(str(m).split(":")[1] == "/etc/asterisk/pjsip.conf" and "pjsip-node.conf" in str(m) for m in mounts)
+    cfg = (KAMAILIO / "kamailio.cfg").read_text(encoding="utf-8")
+    assert 'loadmodule "dispatcher.so"' in cfg and 'ds_select_dst("1"' in cfg and 'ds_is_from_list("1")' in cfg
+
+
+def test_kamailio_accepts_its_configuration(tmp_path: Path) -> None:
+    tool = shutil.which("kamailio") or shutil.which("kamailio", path="/usr/sbin:/usr/local/sbin")
+    if tool is None:
+        pytest.fail("kamailio (Debian package) is missing: scripts/system-deps.sh installs it")
+    cfg = (KAMAILIO / "kamailio.cfg").read_text(encoding="utf-8")
+    local = tmp_path / "kamailio.cfg"
+    local.write_text(cfg.replace("/etc/kamailio/dispatcher.list", str(KAMAILIO / "dispatcher.list")), encoding="utf-8")
+    result = subprocess.run([tool, "-c", "-f", str(local)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    broken = tmp_path / "broken.cfg"  # the check is real: a misspelt module parameter is refused
+    broken.write_text(local.read_text(encoding="utf-8").replace('"ds_ping_interval"', '"ds_ping_intervl"'))
+    assert subprocess.run([tool, "-c", "-f", str(broken)], capture_output=True, check=False).returncode != 0
