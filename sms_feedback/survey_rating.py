@@ -3,6 +3,8 @@
 The SMS reply, the rating link (web) and the phone survey (phone) all end here: the survey takes the
 rating once (a second one, from any channel, changes nothing), ticketing evaluates the work order
 through the `WorkOrderRatings` port, and a dissatisfied rating reopens it for rectification (整改).
+If ticketing fails at that point the rating still stands (the enterprise is thanked, not shown an
+error) and the failure is logged with the work-order number.
 """
 
 from __future__ import annotations
@@ -36,10 +38,13 @@ async def record_rating(
         raise ValueError(f"not a rating: {rating!r}")
     if not await store.rate(survey_id, rating.value, channel, at, comment):
         return False
-    await work_orders.evaluate(workorder_number, rating.value, channel, comment)
-    if rating is Rating.DISSATISFIED:
-        words = CHANNEL_WORDS.get(channel, channel)
-        reason = f"企业{words}评价不满意：{comment}" if comment else f"企业{words}评价不满意"
-        await work_orders.reopen(workorder_number, reason)
     log.info("survey %s rated %s by %s", survey_id, rating.value, channel)
+    try:
+        await work_orders.evaluate(workorder_number, rating.value, channel, comment)
+        if rating is Rating.DISSATISFIED:
+            words = CHANNEL_WORDS.get(channel, channel)
+            reason = f"企业{words}评价不满意：{comment}" if comment else f"企业{words}评价不满意"
+            await work_orders.reopen(workorder_number, reason)
+    except Exception:  # the enterprise's rating stands; ticketing's side is logged for a supervisor to redo
+        log.exception("survey %s: rating kept, but ticketing could not take it for %s", survey_id, workorder_number)
     return True
