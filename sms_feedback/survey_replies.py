@@ -1,20 +1,32 @@
-"""The persistent reply handler (短信回复处理): a reply rates the latest open survey of its number.
+"""The persistent reply handler (短信回复处理): a reply rates the survey(s) it answers.
 
-Plugs into the webhooks as their `ReplyHandler`. A rating is recorded once on the survey (channel
-sms) and handed to ticketing through the `WorkOrderRatings` port; a dissatisfied rating also asks for
-the work order to be reopened for rectification (不满意整改). An opt-out (退订) is stored for good.
-Unclear replies and replies from numbers with no open survey change nothing here.
+Plugs into the webhooks as their `ReplyHandler` (the reply is already recorded once per MessageSid).
+
+- An opt-out (退订/TD) is stored for good, the number's open surveys close, and one confirmation goes out.
+- `domain.matching.match_reply` decides what a reply rates among the surveys SENT to that number and not
+  rated yet: any of them named by work-order number or tail (`1037 1，2037 3` rates two); otherwise a bare
+  rating answers the latest message — its one survey, or, for a merged message, a clarification asks
+  which. Each rating is recorded once on its survey (channel sms) and handed to
+  ticketing through `WorkOrderRatings`; a dissatisfied rating also reopens the work order (不满意整改).
+- An unclear reply, or a bare rating while several surveys are open, gets ONE clarifying SMS per survey
+  (wording.clarification_sms), queued in the outbox for now or — at night — for 08:00.
+- A reply from a number with nothing open (unknown, or late: already rated by phone or link) changes
+  nothing; it stays recorded in `sms_inbound_messages`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from sms_feedback.adapters.orm import SurveyRow
 from sms_feedback.adapters.survey_store import SqlSurveyStore
+from sms_feedback.domain.matching import OpenSurvey, match_reply
+from sms_feedback.domain.policy import SurveyPolicy
 from sms_feedback.domain.reply import ParsedReply, Rating
+from sms_feedback.domain.wording import clarification_sms, opt_out_confirmation_sms
 from sms_feedback.ports import InboundSms
 
 log = logging.getLogger(__name__)
@@ -30,31 +42,91 @@ class WorkOrderRatings(Protocol):
     async def reopen(self, workorder_number: str, reason: str) -> None: ...
 
 
+class TextQueue(Protocol):
+    """Queues a plain SMS to go out at a given time (survey_sending.OutboxTexts)."""
+
+    async def queue(
+        self, to: str, body: str, key: str, at: datetime, *, purpose: str, work_order_id: int | None = None
+    ) -> bool: ...
+
+
 class SurveyReplies:
     """The `ReplyHandler` backed by the survey tables."""
 
     def __init__(
-        self, store: SqlSurveyStore, work_orders: WorkOrderRatings, now: Callable[[], datetime]
+        self,
+        store: SqlSurveyStore,
+        work_orders: WorkOrderRatings,
+        now: Callable[[], datetime],
+        texts: TextQueue | None = None,
+        policy: SurveyPolicy | None = None,
     ) -> None:
         self._store = store
+        self._sending = store.sending
         self._work_orders = work_orders
         self._now = now
+        self._texts = texts
+        self._policy = policy or SurveyPolicy()
 
     async def on_reply(self, sms: InboundSms, parsed: ParsedReply) -> None:
+        now = self._now()
         if parsed.rating is Rating.OPT_OUT:
-            await self._store.opt_out(sms.from_number, sms.message_sid, self._now())
-            log.info("survey opt-out from %s (%s)", sms.from_number, sms.message_sid)
+            await self._opt_out(sms, now)
             return
-        if parsed.rating not in RATINGS:
+        open_rows = await self._sending.open_sent_to(sms.from_number)
+        if not open_rows:
+            log.info("reply %s from %s answers no open survey (unknown number or late reply); recorded only",
+                     sms.message_sid, sms.from_number)
             return
-        survey = await self._store.latest_open_for(sms.from_number)
-        if survey is None:
-            log.info("reply %s from %s matches no open survey", sms.message_sid, sms.from_number)
-            return
+        by_id = {str(s.id): s for s in open_rows}
+        opened = [OpenSurvey(str(s.id), s.workorder_number, s.sent_at or s.created_at) for s in open_rows]
+        match = match_reply(sms.body, parsed, opened)
+        latest = [o for o in opened if o.sent_at == opened[0].sent_at]  # what the last message carried
+        if not match.ratings and len(latest) < len(opened):
+            match = match_reply(sms.body, parsed, latest)
+        log.info("reply %s from %s: %s", sms.message_sid, sms.from_number, match.reason)
         comment = parsed.comment or None
-        if not await self._store.rate(survey.id, parsed.rating.value, "sms", self._now(), comment):
-            return
-        await self._work_orders.evaluate(survey.workorder_number, parsed.rating.value, "sms", comment)
-        if parsed.rating is Rating.DISSATISFIED:
+        for survey_id, rating in match.ratings:
+            survey = by_id[survey_id]
+            await self._rate(survey.id, survey.workorder_number, rating, comment, now)
+            await self._sending.link_inbound(sms.message_sid, survey.id)
+        if match.clarify:
+            await self._clarify(sms, [s for s in open_rows if s.workorder_number in match.clarify], now)
+
+    async def _rate(self, survey_id: int, number: str, rating: Rating, comment: str | None, at: datetime) -> None:
+        if not await self._store.rate(survey_id, rating.value, "sms", at, comment):
+            return  # rated meanwhile by another channel: the first rating stands
+        await self._work_orders.evaluate(number, rating.value, "sms", comment)
+        if rating is Rating.DISSATISFIED:
             reason = f"企业短信评价不满意：{comment}" if comment else "企业短信评价不满意"
-            await self._work_orders.reopen(survey.workorder_number, reason)
+            await self._work_orders.reopen(number, reason)
+
+    async def _clarify(self, sms: InboundSms, surveys: Sequence[SurveyRow], at: datetime) -> None:
+        if self._texts is None or not surveys:
+            return
+        fresh = await self._sending.mark_clarified([s.id for s in surveys], at)
+        if not fresh:
+            log.info("reply %s still unclear; the clarification was already sent", sms.message_sid)
+            return
+        numbers = [s.workorder_number for s in surveys]
+        await self._texts.queue(
+            sms.from_number,
+            clarification_sms(numbers),
+            f"survey.clarify:{sms.message_sid}",
+            self._policy.send_time(at),
+            purpose="clarification",
+            work_order_id=surveys[0].workorder_id,
+        )
+
+    async def _opt_out(self, sms: InboundSms, at: datetime) -> None:
+        first = not await self._store.is_opted_out(sms.from_number)
+        await self._store.opt_out(sms.from_number, sms.message_sid, at)
+        log.info("survey opt-out from %s (%s)", sms.from_number, sms.message_sid)
+        if first and self._texts is not None:
+            await self._texts.queue(
+                sms.from_number,
+                opt_out_confirmation_sms(),
+                f"survey.opt-out:{sms.from_number}",
+                self._policy.send_time(at),
+                purpose="opt_out_confirmation",
+            )

@@ -5,6 +5,10 @@
 - Twilio's webhooks (`/sms/twilio/inbound`, `/sms/twilio/status`) are mounted when an auth token is set;
   signatures are checked against HOTLINE_PUBLIC_URL + path, the address Twilio is given.
 - Outbox rows of kind `sms.caller` (queued by ticketing) are delivered through the gateway.
+- The survey loop: `survey.send` / `survey.flush` rows go out through `SurveySender`; the webhooks record
+  into the survey tables (`SqlSmsEventLog`) and hand replies to `SurveyReplies`, which rates through
+  `WORK_ORDER_RATINGS` (`TicketingRatings` until the review loop takes over). `SURVEY_STORE` and
+  `WORK_ORDER_RATINGS` are filled once the database is up, for other survey channels to reuse.
 - `GET /api/v1/sms/outbox` (agents, supervisors, admins) lists the local outbox: what would have been sent.
 """
 
@@ -12,23 +16,41 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from hotline.app import SESSIONS, SETTINGS
+from hotline.settings import Settings
 from sms_feedback.adapters.local_outbox import LocalOutboxGateway
-from sms_feedback.adapters.memory_log import MemorySmsEventLog
 from sms_feedback.adapters.outbox_delivery import OutboxSmsDelivery
+from sms_feedback.adapters.sql_event_log import SqlSmsEventLog
+from sms_feedback.adapters.survey_store import SqlSurveyStore
 from sms_feedback.adapters.twilio_gateway import TwilioGateway, choose_gateway
 from sms_feedback.adapters.webhooks import STATUS_PATH, TwilioWebhooks
-from sms_feedback.ports import SmsEventLog, SmsGateway
+from sms_feedback.domain.reply import ParsedReply
+from sms_feedback.ports import DeliveryStatus, InboundSms, SmsEventLog, SmsGateway
+from sms_feedback.survey_replies import SurveyReplies, WorkOrderRatings
+from sms_feedback.survey_sending import (
+    SURVEY_FLUSH,
+    SURVEY_SEND,
+    OutboxTexts,
+    QueuedRow,
+    SendingConfig,
+    SurveySender,
+    link_secret,
+)
 
 log = logging.getLogger(__name__)
 
 SMS_GATEWAY: web.AppKey[SmsGateway] = web.AppKey("sms_gateway")
 SMS_EVENTS: web.AppKey[SmsEventLog] = web.AppKey("sms_events")
+SURVEY_STORE = web.AppKey("sms_survey_store", SqlSurveyStore)
+WORK_ORDER_RATINGS: web.AppKey[WorkOrderRatings] = web.AppKey("sms_work_order_ratings")
+SURVEY_SENDER = web.AppKey("sms_survey_sender", SurveySender)
+SURVEY_REPLIES = web.AppKey("sms_survey_replies", SurveyReplies)
 SMS_TO_CALLER = "sms.caller"  # the outbox kind ticketing queues (ticketing.domain.workorder.SMS_TO_CALLER)
 OUTBOX_READERS = frozenset({"agent", "supervisor", "admin"})
 
@@ -76,24 +98,103 @@ async def _close_gateway(app: web.Application) -> AsyncIterator[None]:
         await gateway.close()
 
 
+class _DatabaseEvents:
+    """`SqlSmsEventLog` over the app's database (built at the first webhook: the database is up by then)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    def _log(self) -> SqlSmsEventLog:
+        store = self._app[SURVEY_STORE]
+        return SqlSmsEventLog(store, store.sending)
+
+    async def record_inbound(self, sms: InboundSms, parsed: ParsedReply) -> bool:
+        return await self._log().record_inbound(sms, parsed)
+
+    async def record_status(self, status: DeliveryStatus) -> bool:
+        return await self._log().record_status(status)
+
+
+class _AppReplies:
+    """The webhooks' `ReplyHandler`: the app's `SurveyReplies`, once the database is up."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    async def on_reply(self, sms: InboundSms, parsed: ParsedReply) -> None:
+        await self._app[SURVEY_REPLIES].on_reply(sms, parsed)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _now_of(app: web.Application) -> Callable[[], datetime]:
+    from ticketing.web import NOW
+
+    return app[NOW] if NOW in app else _utcnow
+
+
+def _ratings(app: web.Application) -> WorkOrderRatings:
+    from sms_feedback.ticketing_ratings import TicketingRatings
+    from ticketing.web import WORKORDERS
+
+    return TicketingRatings(app[WORKORDERS])
+
+
+async def _surveys(app: web.Application) -> AsyncIterator[None]:
+    """The survey loop's services over the database (runs after ticketing's services and worker start)."""
+    from ticketing.background import OUTBOX_WORKER
+
+    settings = app[SETTINGS]
+    sessions = app[SESSIONS]
+    now = _now_of(app)
+    if SURVEY_STORE not in app:
+        app[SURVEY_STORE] = SqlSurveyStore(sessions)
+    if WORK_ORDER_RATINGS not in app:
+        app[WORK_ORDER_RATINGS] = _ratings(app)
+    wake = app[OUTBOX_WORKER].wake if OUTBOX_WORKER in app else None
+    config = SendingConfig(settings.public_url, link_secret(settings), _status_callback(settings))
+    store = app[SURVEY_STORE]
+    app[SURVEY_SENDER] = SurveySender(sessions, store.sending, app[SMS_GATEWAY], config, now)
+    app[SURVEY_REPLIES] = SurveyReplies(
+        store, app[WORK_ORDER_RATINGS], now, OutboxTexts(sessions, wake), config.policy
+    )
+    yield
+
+
+def _status_callback(settings: Settings) -> str | None:
+    twilio = bool(settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from)
+    return settings.public_url + STATUS_PATH if twilio else None
+
+
 def setup(app: web.Application) -> None:
     settings = app[SETTINGS]
-    twilio = bool(settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from)
     if SMS_GATEWAY not in app:
         app[SMS_GATEWAY] = choose_gateway(
             settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from
         )
     if SMS_EVENTS not in app:
-        app[SMS_EVENTS] = MemorySmsEventLog()
+        app[SMS_EVENTS] = _DatabaseEvents(app)
     if settings.twilio_auth_token:
-        TwilioWebhooks(settings.twilio_auth_token, settings.public_url, app[SMS_EVENTS]).add_routes(
-            app.router
-        )
+        TwilioWebhooks(
+            settings.twilio_auth_token, settings.public_url, app[SMS_EVENTS], _AppReplies(app), _now_of(app)
+        ).add_routes(app.router)
     else:
         log.info("no TWILIO_AUTH_TOKEN: Twilio webhooks are not mounted")
-    status_callback = settings.public_url + STATUS_PATH if twilio else None
     from ticketing.background import register_outbox_handler
 
+    status_callback = _status_callback(settings)
     register_outbox_handler(app, SMS_TO_CALLER, OutboxSmsDelivery(app[SMS_GATEWAY], status_callback))
+
+    async def send_survey(row: QueuedRow) -> None:
+        await app[SURVEY_SENDER].send(row)
+
+    async def flush_surveys(row: QueuedRow) -> None:
+        await app[SURVEY_SENDER].flush_row(row)
+
+    register_outbox_handler(app, SURVEY_SEND, send_survey)
+    register_outbox_handler(app, SURVEY_FLUSH, flush_surveys)
     app.router.add_get("/api/v1/sms/outbox", list_outbox)
+    app.cleanup_ctx.append(_surveys)
     app.cleanup_ctx.append(_close_gateway)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base, UtcDateTime
 
-SURVEY_STATES = ("pending", "sent", "rated", "expired", "opted_out")
+SURVEY_STATES = ("pending", "sending", "sent", "rated", "expired", "opted_out")
+SURVEY_PURPOSES = ("closure", "revisit")
 
 
 class SurveyRow(Base):
@@ -29,13 +30,34 @@ class SurveyRow(Base):
     phone: Mapped[str] = mapped_column(String(32), index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)  # one of SURVEY_STATES
     token: Mapped[str] = mapped_column(String(64), unique=True)
-    message_sid: Mapped[str | None] = mapped_column(String(64))
+    message_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating: Mapped[str | None] = mapped_column(String(20))  # satisfied | basically | dissatisfied
     channel: Mapped[str | None] = mapped_column(String(10))  # sms | link
     rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     comment: Mapped[str | None] = mapped_column(Text)
+    # how it is sent (s0002_survey_sending): why, for what, from which outbox row, and what came of it
+    purpose: Mapped[str] = mapped_column(String(10), default="closure", server_default="closure")
+    review_id: Mapped[int | None] = mapped_column(Integer)  # the rectification a revisit survey follows
+    matter: Mapped[str | None] = mapped_column(String(80))  # 诉求事项 in a few words, for the SMS
+    outbox_key: Mapped[str | None] = mapped_column(String(160), unique=True, index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(20))  # Twilio's last status callback
+    delivery_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    clarified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the one clarifying SMS
+
+
+class DeliveryStatusRow(Base):
+    """One status callback for an SMS we sent, kept once per (MessageSid, status) (短信回执)."""
+
+    __tablename__ = "sms_delivery_statuses"
+    __table_args__ = (UniqueConstraint("message_sid", "status", name="uq_sms_delivery_statuses_sid_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class InboundMessageRow(Base):

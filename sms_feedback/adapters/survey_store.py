@@ -7,15 +7,18 @@ sent takes a rating), so two replies or a reply and a link click racing each oth
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sms_feedback.adapters.orm import InboundMessageRow, OptOutRow, SurveyRow
+from sms_feedback.adapters.orm import DeliveryStatusRow, InboundMessageRow, OptOutRow, SurveyRow
 
 OPEN_STATES = ("pending", "sent")
+FAILED_STATUSES = ("failed", "undelivered")
 
 
 class SqlSurveyStore:
@@ -102,6 +105,195 @@ class SqlSurveyStore:
                 .values(state="opted_out")
             )
 
+    @property
+    def sending(self) -> SqlSurveySending:
+        """The sending side over the same database."""
+        return SqlSurveySending(self._sessions)
+
     async def is_opted_out(self, phone: str) -> bool:
         async with self._sessions() as session:
             return await session.get(OptOutRow, phone) is not None
+
+
+# --- sending (survey_sending.py) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSurvey:
+    """What a `survey.send` outbox row asks for (the payload ticketing or the review loop queued)."""
+
+    outbox_key: str
+    workorder_id: int
+    workorder_number: str
+    phone: str
+    matter: str
+    purpose: str = "closure"
+    review_id: int | None = None
+
+
+class SqlSurveySending:
+    """The sending side of the survey tables: one survey per outbox row, pending → sending → sent.
+
+    `sending` is committed before the gateway is called, so a crash during the call leaves a trace:
+    such a survey is never sent a second time (`settle_unconfirmed` counts it as sent, unconfirmed)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def create_once(self, new: NewSurvey, at: datetime) -> SurveyRow:
+        """The survey of one outbox row; a redelivered row gets the survey it already made."""
+        async with self._sessions() as session:
+            found = await self._by_key(session, new.outbox_key)
+            if found is not None:
+                return found
+        try:
+            async with self._sessions.begin() as session:
+                opted_out = await session.get(OptOutRow, new.phone) is not None
+                row = SurveyRow(
+                    workorder_id=new.workorder_id,
+                    workorder_number=new.workorder_number,
+                    phone=new.phone,
+                    state="opted_out" if opted_out else "pending",
+                    token=secrets.token_urlsafe(8),  # short: it travels in the SMS link; the HMAC guards it
+                    created_at=at,
+                    purpose=new.purpose,
+                    review_id=new.review_id,
+                    matter=new.matter[:80],
+                    outbox_key=new.outbox_key,
+                )
+                session.add(row)
+            return row
+        except IntegrityError:  # another worker made it meanwhile
+            async with self._sessions() as session:
+                found = await self._by_key(session, new.outbox_key)
+            if found is None:
+                raise
+            return found
+
+    @staticmethod
+    async def _by_key(session: AsyncSession, key: str) -> SurveyRow | None:
+        query = select(SurveyRow).where(SurveyRow.outbox_key == key)
+        return (await session.execute(query)).scalar_one_or_none()
+
+    async def in_state(self, phone: str, state: str) -> list[SurveyRow]:
+        """This number's surveys in one state, oldest first."""
+        async with self._sessions() as session:
+            query = (
+                select(SurveyRow)
+                .where(SurveyRow.phone == phone, SurveyRow.state == state)
+                .order_by(SurveyRow.created_at, SurveyRow.id)
+            )
+            return list((await session.execute(query)).scalars())
+
+    async def messages_sent_since(self, phone: str, since: datetime) -> list[datetime]:
+        """When survey messages went to this number after `since`: one time per message (a merged
+        message covers several surveys with one sending time)."""
+        async with self._sessions() as session:
+            query = (
+                select(SurveyRow.sent_at)
+                .where(SurveyRow.phone == phone, SurveyRow.sent_at.is_not(None), SurveyRow.sent_at > since)
+                .distinct()
+            )
+            return sorted(t for t in (await session.execute(query)).scalars() if t is not None)
+
+    async def opted_out_at(self, phone: str) -> datetime | None:
+        async with self._sessions() as session:
+            row = await session.get(OptOutRow, phone)
+            return row.opted_out_at if row is not None else None
+
+    async def begin_sending(self, survey_ids: Sequence[int], at: datetime) -> list[int]:
+        """Move pending surveys to `sending` (committed); the ids this caller now holds."""
+        held = []
+        async with self._sessions.begin() as session:
+            for survey_id in survey_ids:
+                result = await session.execute(
+                    update(SurveyRow)
+                    .where(SurveyRow.id == survey_id, SurveyRow.state == "pending")
+                    .values(state="sending", sent_at=at)
+                )
+                if getattr(result, "rowcount", 0):
+                    held.append(survey_id)
+        return held
+
+    async def finish_sending(
+        self, survey_ids: Sequence[int], *, message_sid: str | None, status: str, failed_at: datetime | None = None
+    ) -> None:
+        """`sending` → `sent`, with the gateway's message id and status (or the failure that ended it)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(SurveyRow)
+                .where(SurveyRow.id.in_(list(survey_ids)), SurveyRow.state == "sending")
+                .values(state="sent", message_sid=message_sid, delivery_status=status, delivery_failed_at=failed_at)
+            )
+
+    async def back_to_pending(self, survey_ids: Sequence[int]) -> None:
+        """The gateway certainly did not take the message (it answered with an error): try again later."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(SurveyRow)
+                .where(SurveyRow.id.in_(list(survey_ids)), SurveyRow.state == "sending")
+                .values(state="pending", sent_at=None)
+            )
+
+    async def suppress(self, survey_ids: Sequence[int]) -> None:
+        """The number opted out: these surveys are never sent."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(SurveyRow)
+                .where(SurveyRow.id.in_(list(survey_ids)), SurveyRow.state == "pending")
+                .values(state="opted_out")
+            )
+
+    async def open_sent_to(self, phone: str) -> list[SurveyRow]:
+        """Surveys sent to this number and not rated yet (what a reply may answer), newest first."""
+        async with self._sessions() as session:
+            query = (
+                select(SurveyRow)
+                .where(SurveyRow.phone == phone, SurveyRow.state == "sent")
+                .order_by(SurveyRow.sent_at.desc(), SurveyRow.id.desc())
+            )
+            return list((await session.execute(query)).scalars())
+
+    async def mark_clarified(self, survey_ids: Sequence[int], at: datetime) -> list[int]:
+        """Note the one clarification of each survey; the ids not clarified before (the others are skipped)."""
+        marked = []
+        async with self._sessions.begin() as session:
+            for survey_id in survey_ids:
+                result = await session.execute(
+                    update(SurveyRow)
+                    .where(SurveyRow.id == survey_id, SurveyRow.clarified_at.is_(None))
+                    .values(clarified_at=at)
+                )
+                if getattr(result, "rowcount", 0):
+                    marked.append(survey_id)
+        return marked
+
+    async def link_inbound(self, message_sid: str, survey_id: int) -> None:
+        """Note which survey an inbound reply answered."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(InboundMessageRow)
+                .where(InboundMessageRow.message_sid == message_sid)
+                .values(survey_id=survey_id)
+            )
+
+    async def record_status(self, message_sid: str, status: str, error_code: int | None, at: datetime) -> bool:
+        """Keep one status callback once per (sid, status) and put it on the surveys that message carried;
+        failed/undelivered also stamp `delivery_failed_at` (the phone survey takes over). False: duplicate."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(
+                    DeliveryStatusRow(message_sid=message_sid, status=status, error_code=error_code, received_at=at)
+                )
+                await session.flush()
+                values: dict[str, object] = {"delivery_status": status}
+                if status in FAILED_STATUSES:
+                    values["delivery_failed_at"] = at
+                await session.execute(
+                    update(SurveyRow)
+                    .where(SurveyRow.message_sid == message_sid, SurveyRow.delivery_failed_at.is_(None))
+                    .values(**values)
+                )
+        except IntegrityError:
+            return False
+        return True

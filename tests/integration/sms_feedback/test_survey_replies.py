@@ -55,8 +55,10 @@ async def test_a_satisfied_reply_rates_the_latest_survey_and_evaluates_its_work_
 ) -> None:
     ticketing = TicketingRecorder()
     handler = SurveyReplies(store, ticketing, lambda: CLOSED_AT + timedelta(hours=1))
-    await store.create(1, "YS20261130001", PHONE, CLOSED_AT)
-    await store.create(2, "YS20261130002", PHONE, CLOSED_AT + timedelta(minutes=10))
+    first = await store.create(1, "YS20261130001", PHONE, CLOSED_AT)
+    second = await store.create(2, "YS20261130002", PHONE, CLOSED_AT + timedelta(minutes=10))
+    await store.mark_sent(first.id, "SMa", CLOSED_AT)
+    await store.mark_sent(second.id, "SMb", CLOSED_AT + timedelta(minutes=10))
     await reply(handler, "SM1", "1")
     assert [(n, r, c) for n, r, c, _ in ticketing.evaluated] == [("YS20261130002", "satisfied", "sms")]
     assert ticketing.reopened == []
@@ -67,7 +69,7 @@ async def test_a_satisfied_reply_rates_the_latest_survey_and_evaluates_its_work_
 async def test_a_dissatisfied_reply_reopens_the_work_order_for_rectification(store: SqlSurveyStore) -> None:
     ticketing = TicketingRecorder()
     handler = SurveyReplies(store, ticketing, lambda: CLOSED_AT + timedelta(hours=1))
-    await store.create(3, "YS20261130003", PHONE, CLOSED_AT)
+    await store.mark_sent((await store.create(3, "YS20261130003", PHONE, CLOSED_AT)).id, "SMc", CLOSED_AT)
     await reply(handler, "SM2", "3 问题根本没解决")
     assert [(n, r) for n, r, _, _ in ticketing.evaluated] == [("YS20261130003", "dissatisfied")]
     assert [n for n, _ in ticketing.reopened] == ["YS20261130003"]
@@ -79,7 +81,7 @@ async def test_a_dissatisfied_reply_reopens_the_work_order_for_rectification(sto
 async def test_an_opt_out_is_kept_and_an_unclear_reply_changes_nothing(store: SqlSurveyStore) -> None:
     ticketing = TicketingRecorder()
     handler = SurveyReplies(store, ticketing, lambda: CLOSED_AT + timedelta(hours=1))
-    await store.create(4, "YS20261130004", PHONE, CLOSED_AT)
+    await store.mark_sent((await store.create(4, "YS20261130004", PHONE, CLOSED_AT)).id, "SMd", CLOSED_AT)
     await reply(handler, "SM4", "谢谢")
     assert await store.latest_open_for(PHONE) is not None
     await reply(handler, "SM5", "退订")
