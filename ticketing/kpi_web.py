@@ -19,6 +19,7 @@ from hotline.app import SESSIONS, SETTINGS
 from ticketing import auth, openapi
 from ticketing.adapters.kpi_sql import KpiQueries
 from ticketing.adapters.orm import UnitRow
+from ticketing.adapters.repository import as_row_id
 from ticketing.domain.errors import Forbidden, InvalidInput, NotFound, TicketingError
 from ticketing.domain.kpi import FIGURES, InvalidPeriod, Period, UnitFigures, total
 from ticketing.web import NOW, error_response
@@ -57,7 +58,8 @@ def figures_document(
 
 async def _unit_id(request: web.Request, ref: str) -> int:
     async with request.app[SESSIONS]() as session:
-        condition = or_(UnitRow.code == ref, UnitRow.id == int(ref)) if ref.isdigit() else UnitRow.code == ref
+        row_id = as_row_id(ref)
+        condition = or_(UnitRow.code == ref, UnitRow.id == row_id) if row_id is not None else UnitRow.code == ref
         found = await session.scalar(select(UnitRow.id).where(condition))
     if found is None:
         raise NotFound(f"承办单位 {ref} 不存在 (no such unit)")

@@ -22,7 +22,7 @@ from ticketing.adapters.calendar_store import CalendarStore
 from ticketing.adapters.orm import (
     WorkOrderRow,
 )
-from ticketing.adapters.repository import SearchFilters
+from ticketing.adapters.repository import SearchFilters, as_row_id
 from ticketing.domain import workorder as wo
 from ticketing.domain.calendar import CalendarError, OfficeHours
 from ticketing.domain.errors import InvalidInput, TicketingError
@@ -233,8 +233,8 @@ def _filters(request: web.Request, unit_ids: dict[str, int], now: datetime) -> S
     unit_id: int | None = None
     if q.get("unit"):
         ref = q["unit"]
-        if ref.isdigit():
-            unit_id = int(ref)
+        if as_row_id(ref) is not None:
+            unit_id = as_row_id(ref)
         elif ref in unit_ids:
             unit_id = unit_ids[ref]
         else:
@@ -257,7 +257,7 @@ def _filters(request: web.Request, unit_ids: dict[str, int], now: datetime) -> S
         received_from=_when(q["received_from"], "received_from") if q.get("received_from") else None,
         received_to=_when(q["received_to"], "received_to") if q.get("received_to") else None,
         limit=_int(q.get("limit", 50), "limit", 1, MAX_LIMIT),
-        offset=_int(q.get("offset", 0), "offset", 0),
+        offset=_int(q.get("offset", 0), "offset", 0, 10**9),
     )
 
 

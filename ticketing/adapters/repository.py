@@ -101,9 +101,19 @@ async def next_number(session: AsyncSession, day: date) -> str:
     return format_number(day, int(seq))
 
 
+def as_row_id(ref: int | str) -> int | None:
+    """`ref` as a row id when it is one: ASCII digits that fit a 64-bit column ("²" or 20 digits are not)."""
+    if isinstance(ref, int):
+        return ref
+    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+        return int(ref)
+    return None
+
+
 def _by_ref(ref: int | str) -> Any:
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        return WorkOrderRow.id == int(ref)
+    row_id = as_row_id(ref)
+    if row_id is not None:
+        return WorkOrderRow.id == row_id
     return WorkOrderRow.number == ref
 
 
@@ -314,8 +324,9 @@ async def list_units(session: AsyncSession, include_inactive: bool = False) -> l
 
 async def find_unit(session: AsyncSession, ref: int | str) -> UnitRow:
     """A unit by id, code or name."""
-    if isinstance(ref, int) or ref.isdigit():
-        row = await session.get(UnitRow, int(ref))
+    row_id = as_row_id(ref)
+    if row_id is not None:
+        row = await session.get(UnitRow, row_id)
     else:
         stmt = select(UnitRow).where(or_(UnitRow.code == ref, UnitRow.name == ref, UnitRow.short_name == ref))
         row = (await session.scalars(stmt.limit(1))).one_or_none()

@@ -174,7 +174,7 @@ async def test_a_bridged_call_pops_up_with_history_live_text_suggestions_and_is_
     pop = await next_of(ws, "call.bridged")
     assert pop["caller_number"] == CALLER
     assert pop["enterprise"] == "县东方食品有限公司"  # named on the caller's earlier work order
-    assert [(step["label"], step["key"]) for step in pop["ivr"]["steps"]] == [("12345主菜单", "1"), ("营商环境专线", "1")]
+    assert [step["node"] for step in pop["ivr"]["steps"]] == ["main", "business"]
     assert pop["ivr"]["service_zh"] == "政策查询"
     [past] = pop["history"]
     assert (past["number"], past["open"], past["unit_name"]) == (earlier.number, True, "县市场监督管理局")
@@ -303,39 +303,3 @@ async def _row(desk: Desk, sql: str, **params: Any) -> Any:
 
 async def _scalar(desk: Desk, sql: str, **params: Any) -> Any:
     return (await _row(desk, sql, **params))[0]
-
-
-async def test_the_agent_calls_in_an_on_duty_expert_joins_all_and_leaves(desk: Desk) -> None:
-    from knowledge.web import EXPERTS
-
-    await desk.app[EXPERTS].add(
-        desk.people.actors["sun.supervisor"],
-        {"name": "王专家", "contact": "PJSIP/expert201", "topics": ["税务"], "duty": ["daily 00:00-24:00"]},
-    )
-    expert_phone = desk.fake.add_endpoint("PJSIP/expert201", answer_after=2.0)
-    await desk.sign_in()
-    ws = await desk.open()
-    call = await desk.fake.place_call(number="13712340001", script=[*TO_POLICY_QUERY, WaitUntilBridged(), WaitUntilHungUp()])
-    await next_of(ws, "call.bridged")
-
-    await ws.send_json({"type": "experts", "topic": "不动产登记", "ref": 1})
-    assert (await next_of(ws, "experts", ref=1))["items"] == []
-    await ws.send_json({"type": "expert.start", "topic": "不动产登记", "ref": 2})
-    assert (await next_of(ws, "error", ref=2))["error"] == "expert-none-on-duty"
-    await ws.send_json({"type": "experts", "topic": "税务", "ref": 3})
-    [expert] = (await next_of(ws, "experts", ref=3))["items"]
-    assert (expert["name"], expert["on_duty"]) == ("王专家", True)
-
-    await ws.send_json({"type": "expert.start", "topic": "税务", "ref": 4})
-    assert (await next_of(ws, "expert", ref=4))["stage"] == "ringing"
-    consulting = await next_of(ws, "expert", stage="consulting")  # pushed when the expert answers
-    assert consulting["caller_on_hold"] is True
-    await ws.send_json({"type": "expert.join", "ref": 5})
-    assert (await next_of(ws, "expert", ref=5))["stage"] == "conference"
-    await ws.send_json({"type": "expert.leave", "ref": 6})
-    assert (await next_of(ws, "expert", ref=6))["stage"] == "agent-left"
-
-    await desk.fake.remote_hangup(call.channel)
-    await next_of(ws, "call.ended")
-    assert await desk.fake.wait_until(lambda: not expert_phone.calls[0].alive, 5)
-    await ws.close()
