@@ -219,7 +219,7 @@ def _filters(request: web.Request) -> CallFilters:
     disposition = q.get("disposition") or None
     try:
         limit = min(500, max(1, int(q.get("limit", "50"))))
-        offset = max(0, int(q.get("offset", "0")))
+        offset = min(10**9, max(0, int(q.get("offset", "0"))))
     except ValueError as exc:
         raise SeatError(f"limit/offset 须为整数 (must be integers): {exc}") from exc
     return CallFilters(since, until, disposition, q.get("agent") or None, q.get("number") or None, limit, offset)
@@ -281,6 +281,7 @@ class TicketingCallbackOrders:
 def _install_seat(app: web.Application, controller: Controller) -> None:
     from callflow.adapters.store import SqlCallRecordStore
     from callflow.seat.reservations import reservations_for
+    from callflow.seat.takeover import SeatTakeover, SqlSeatCallLookup
     from hotline.app import ENGINE, SESSIONS, SETTINGS
 
     settings = app[SETTINGS]
@@ -302,6 +303,7 @@ def _install_seat(app: web.Application, controller: Controller) -> None:
     )
     app[SEAT_QUEUE] = queue
     app[SEAT_STORE] = store
+    SeatTakeover(queue, SqlSeatCallLookup(app[SESSIONS]))  # after a restart: carry on with calls Asterisk kept
     controller.background(_load_members(queue, store), "seat-members")
 
 
