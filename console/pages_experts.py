@@ -146,7 +146,7 @@ async def create(request: web.Request, signed: SignedIn) -> web.StreamResponse:
 async def _expert(request: web.Request) -> Expert:
     value = request.match_info["expert_id"]
     try:
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit() and len(value) <= 18):
             raise ExpertNotFound(0)
         return (await _service(request).get(int(value))).expert
     except ExpertNotFound:

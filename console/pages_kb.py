@@ -44,7 +44,7 @@ def _unit_scope(request: web.Request, signed: SignedIn) -> int | None:
     if signed.actor.role.is_unit_staff:
         return signed.actor.unit_id
     value = request.query.get("unit", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 async def _units(request: web.Request) -> list[tuple[int, str]]:
@@ -176,7 +176,7 @@ async def create(request: web.Request, signed: SignedIn) -> web.StreamResponse:
 
 def _entry_id(request: web.Request) -> int:
     value = request.match_info["entry_id"]
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise web.HTTPNotFound(text="知识条目不存在 (no such entry)")
     return int(value)
 
