@@ -64,6 +64,9 @@ MATRIX: dict[tuple[str, str], str] = {
     # SMS: Twilio's webhooks need Twilio's signature, not a role (unsigned → 403 for everyone)
     ("POST", "/sms/twilio/inbound"):                      "- - - - - - -",
     ("POST", "/sms/twilio/status"):                       "- - - - - - -",
+    # the rating link page: the signed link is the capability (none here), never a role
+    ("GET", "/r/{token}"):                                "- - - - - - -",
+    ("POST", "/r/{token}"):                               "- - - - - - -",
     ("GET", "/api/v1/sms/outbox"):                        "- + - - + + -",
     # knowledge base: everyone reads; units keep their own entries
     ("POST", "/api/v1/kb/entries"):                       "- + + + + + +",

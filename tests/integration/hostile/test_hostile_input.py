@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import markupsafe
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
@@ -351,3 +352,48 @@ async def _calendar_rows(h: Hostile) -> dict[str, int]:
     async with h.app[ENGINE].connect() as conn:
         names = await conn.run_sync(lambda c: inspect(c).get_table_names())
     return {n: await h.count(n) for n in names if n.startswith("calendar")}
+
+
+# --- numbers that are not ids: beyond 64 bits, or digits of another script ----------------------------
+
+# Routes whose module another engineer is rewriting now: checked by their own xfail test below.
+REWRITTEN_NOW = ("/api/v1/reviews/",)
+ODD_NUMBERS = ["99999999999999999999", "9223372036854775808", "²", "١٢٣", "１２３", "-1", "0x10", "1e3", " 1"]
+
+
+async def test_odd_numbers_in_every_path_and_filter_are_refused_or_not_found_never_a_500(hostile: Hostile) -> None:
+    from tests.integration.hostile.test_authorization_matrix import routes
+
+    failures = []
+    for method, template in routes(hostile.app):
+        if "{" not in template or template.startswith(("/static", *REWRITTEN_NOW)):
+            continue
+        for odd in ODD_NUMBERS:
+            url = template
+            for part in template.split("/"):
+                if part.startswith("{"):
+                    url = url.replace(part, odd, 1)
+            if template.startswith("/api/"):
+                resp = await hostile.api("admin", method, url, json={} if method in ("POST", "PATCH") else None)
+            else:
+                resp = await hostile.page("admin", method, url, data={} if method == "POST" else None)
+            if resp.status >= 500:
+                failures.append(f"{method} {url}: {resp.status}")
+    for path, names in FILTERS.items():
+        for name in names:
+            for odd in ODD_NUMBERS:
+                params = {name: odd, **({"period": "2026-11"} if path == "/api/v1/kpi" and name != "period" else {})}
+                resp = await hostile.api("admin", "GET", path, params=params)
+                if resp.status >= 500:
+                    failures.append(f"GET {path}?{name}={odd}: {resp.status}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sms_feedback/reviews_web.py `_review_id` turns a 20-digit id into an int that overflows the "
+    "database column (500); the module is being rewritten now (issue 8 review loop), reported to its owner",
+)
+async def test_a_review_id_beyond_64_bits_is_not_found_rather_than_a_500(hostile: Hostile) -> None:
+    resp = await hostile.api("admin", "GET", "/api/v1/reviews/99999999999999999999")
+    assert resp.status < 500
