@@ -80,6 +80,7 @@ class AgentDesk:
         self.on_hold: dict[str, bool] = {}
         """Calls whose caller the agent put on hold (ARI hold), by call id."""
         self._extractor: Any = None
+        self._labels: dict[str, str] | None = None
         self._extractor_lock = asyncio.Lock()
 
     @property
@@ -122,6 +123,19 @@ class AgentDesk:
                 return call
         return None
 
+    def node_labels(self) -> dict[str, str]:
+        """Menu node id → its Chinese label (营商环境专线), from the configured menu; {} if it cannot load."""
+        if self._labels is None:
+            from ivr.config import load_menu
+
+            try:
+                menu = load_menu(self.app[SETTINGS].menu_path)
+                self._labels = {name: node.label for name, node in menu.nodes.items() if node.label}
+            except Exception as exc:  # the menu check page reports it; node ids are shown meanwhile
+                log.warning("agent console: menu labels not loaded (%s)", exc)
+                self._labels = {}
+        return self._labels
+
     async def extractor(self) -> Any:
         """The draft extractor (jieba and the rule files load once, in a thread)."""
         async with self._extractor_lock:
@@ -152,6 +166,10 @@ class CallView:
     suggested: dict[str, str] = field(default_factory=dict)
     finals: list[Segment] = field(default_factory=list)
     transcript_task: asyncio.Task[None] | None = None
+    suggest_task: asyncio.Task[None] | None = None
+    suggest_due: bool = False
+    order_number: str | None = None
+    """The work order registered from this call on this desk (one per call)."""
 
 
 class Viewer:
@@ -217,7 +235,7 @@ class Viewer:
                 member=True,
                 state=agent.state.value,
                 state_zh=desk.SEAT_STATE_ZH.get(agent.state.value, agent.state.value),
-                reason=agent.reason,
+                reason=agent.reason if agent.state.value == "paused" else None,
                 name=agent.name,
                 calls_answered=agent.calls_answered,
             )
@@ -289,7 +307,8 @@ class Viewer:
         if session is None:
             return {"steps": [], "service": None, "service_zh": "", "destination": None}
         record = session.record
-        steps = [p.as_json() for p in record.path] if record is not None else []
+        labels = self.desk.node_labels()
+        steps = [{**p.as_json(), "label": labels.get(p.node, p.node)} for p in record.path] if record else []
         service = session.request.service
         return {
             "steps": steps,
@@ -320,15 +339,34 @@ class Viewer:
             if view.call.ended_at is not None or no_text or wiring.transcriber is None:
                 return
             await asyncio.sleep(0.05)
-        loop = asyncio.get_running_loop()
         async for segment in wiring.transcripts.subscribe(call_id):
             await self.send("transcript", call_id=call_id, **segment.to_json())
             if segment.final and segment.text:
                 view.finals.append(segment)
-                if loop.time() - self._last_suggest >= SUGGEST_EVERY_S:
-                    self._last_suggest = loop.time()
-                    await self.push_suggestions(view)
-        await self.push_suggestions(view)
+                self.suggest_soon(view)
+
+    def suggest_soon(self, view: CallView) -> None:
+        """Refresh the suggestions from what was said: at once, or (if one was just sent) once
+        SUGGEST_EVERY_S has passed since — one refresh covers every final that came meanwhile."""
+        view.suggest_due = True
+        if view.suggest_task is not None and not view.suggest_task.done():
+            return
+
+        async def refresh() -> None:
+            loop = asyncio.get_running_loop()
+            while view.suggest_due:
+                wait = self._last_suggest + SUGGEST_EVERY_S - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                view.suggest_due = False
+                self._last_suggest = loop.time()
+                await self.push_suggestions(view)
+
+        view.suggest_task = asyncio.get_running_loop().create_task(
+            self._guard(refresh()), name=f"agent-suggest-{view.call.call_id}"
+        )
+        self._tasks.add(view.suggest_task)
+        view.suggest_task.add_done_callback(self._tasks.discard)
 
     def _said(self, view: CallView) -> str:
         return " ".join(s.text for s in view.finals)
@@ -532,6 +570,10 @@ async def order(viewer: Viewer, message: dict[str, Any]) -> None:
 
     action = str(message["type"]).split(".", 1)[1]
     view = viewer._call(message, ended_too=True)
+    if view.order_number is not None:
+        raise desk.AgentConsoleError(
+            f"本通话已登记工单 {view.order_number} (this call's work order is registered already)", "agent-order-exists"
+        )
     form = message.get("form")
     chosen = desk.read_form(form if isinstance(form, dict) else {}, action)
     service = viewer.app[WORKORDERS]
@@ -560,6 +602,7 @@ async def order(viewer: Viewer, message: dict[str, Any]) -> None:
             details=chosen.details,
         )
         row = await service.dispatch(actor, row.id, chosen.unit_id)
+    view.order_number = row.number
     suggested = view.suggested or desk.OrderForm().fields()
     changed = desk.changed_fields(suggested, chosen.fields)
     assert actor.id is not None

@@ -174,7 +174,7 @@ async def test_a_bridged_call_pops_up_with_history_live_text_suggestions_and_is_
     pop = await next_of(ws, "call.bridged")
     assert pop["caller_number"] == CALLER
     assert pop["enterprise"] == "县东方食品有限公司"  # named on the caller's earlier work order
-    assert [step["node"] for step in pop["ivr"]["steps"]] == ["main", "business"]
+    assert [(step["label"], step["key"]) for step in pop["ivr"]["steps"]] == [("12345主菜单", "1"), ("营商环境专线", "1")]
     assert pop["ivr"]["service_zh"] == "政策查询"
     [past] = pop["history"]
     assert (past["number"], past["open"], past["unit_name"]) == (earlier.number, True, "县市场监督管理局")
@@ -303,3 +303,89 @@ async def _row(desk: Desk, sql: str, **params: Any) -> Any:
 
 async def _scalar(desk: Desk, sql: str, **params: Any) -> Any:
     return (await _row(desk, sql, **params))[0]
+
+
+async def test_the_agent_calls_in_an_on_duty_expert_joins_all_and_leaves(desk: Desk) -> None:
+    from knowledge.web import EXPERTS
+
+    await desk.app[EXPERTS].add(
+        desk.people.actors["sun.supervisor"],
+        {"name": "王专家", "contact": "PJSIP/expert201", "topics": ["税务"], "duty": ["daily 00:00-24:00"]},
+    )
+    expert_phone = desk.fake.add_endpoint("PJSIP/expert201", answer_after=2.0)
+    await desk.sign_in()
+    ws = await desk.open()
+    call = await desk.fake.place_call(number="13712340001", script=[*TO_POLICY_QUERY, WaitUntilBridged(), WaitUntilHungUp()])
+    await next_of(ws, "call.bridged")
+
+    await ws.send_json({"type": "experts", "topic": "不动产登记", "ref": 1})
+    assert (await next_of(ws, "experts", ref=1))["items"] == []
+    await ws.send_json({"type": "expert.start", "topic": "不动产登记", "ref": 2})
+    assert (await next_of(ws, "error", ref=2))["error"] == "expert-none-on-duty"
+    await ws.send_json({"type": "experts", "topic": "税务", "ref": 3})
+    [expert] = (await next_of(ws, "experts", ref=3))["items"]
+    assert (expert["name"], expert["on_duty"]) == ("王专家", True)
+
+    await ws.send_json({"type": "expert.start", "topic": "税务", "ref": 4})
+    assert (await next_of(ws, "expert", ref=4))["stage"] == "ringing"
+    consulting = await next_of(ws, "expert", stage="consulting")  # pushed when the expert answers
+    assert consulting["caller_on_hold"] is True
+    await ws.send_json({"type": "expert.join", "ref": 5})
+    assert (await next_of(ws, "expert", ref=5))["stage"] == "conference"
+    await ws.send_json({"type": "expert.leave", "ref": 6})
+    assert (await next_of(ws, "expert", ref=6))["stage"] == "agent-left"
+
+    await desk.fake.remote_hangup(call.channel)
+    await next_of(ws, "call.ended")
+    assert await desk.fake.wait_until(lambda: not expert_phone.calls[0].alive, 5)
+    await ws.close()
+
+
+async def test_after_the_call_the_transcription_draft_is_offered_and_its_work_order_registered_once(
+    desk: Desk, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from asr.data import default_extractor
+    from asr.domain.transcript import Turn
+    from asr.jobs import TrackRef
+    from hotline.transcription import TRANSCRIPTION_QUEUE, TicketingCallDrafts
+    from ticketing.web import WORKORDERS
+
+    await desk.sign_in()
+    ws = await desk.open()
+    call = await desk.fake.place_call(number="13712340002", script=[*TO_POLICY_QUERY, WaitUntilBridged(), WaitUntilHungUp()])
+    call_id = (await next_of(ws, "call.bridged"))["call_id"]
+    await desk.fake.remote_hangup(call.channel)
+    await next_of(ws, "call.ended")
+
+    # the transcription worker's part, after the call: transcript, draft, the call's draft work order
+    turns = [
+        Turn("agent", "您好，营商环境专线。"),
+        Turn("caller", "我们是宏达路桥工程有限公司，想问一下小微企业社保补贴怎么申请"),
+    ]
+    transcript = {"turns": [{"speaker": t.speaker, "text": t.text} for t in turns]}
+    draft = (await asyncio.to_thread(default_extractor)).draft(turns).to_dict()
+    jobs = desk.app[TRANSCRIPTION_QUEUE]
+    # the recorder may have queued the call's tracks already; with both parties' tracks the job is due now
+    await jobs.enqueue(call_id, [TrackRef(f"{call_id}-{kind}", kind, str(tmp_path / f"{kind}.wav")) for kind in ("caller", "agent")])
+    job = await jobs.claim("test-worker", timedelta(minutes=1))
+    assert job is not None and job.call_id == call_id, (job, await jobs.get(call_id))
+    await jobs.save_result(job, "test-worker", transcript, draft)
+    number = await TicketingCallDrafts(desk.app[WORKORDERS]).deliver(call_id, transcript, draft)
+    await jobs.finish(job, "test-worker", number)
+
+    await ws.send_json({"type": "draft", "ref": 1})
+    offered = (await next_of(ws, "draft", ref=1))["form"]
+    assert offered["source"] == "transcription"
+    assert offered["enterprise"] == "宏达路桥工程有限公司" and offered["service"] == "policy_query"
+    assert "来电人：我们是宏达路桥工程有限公司" in offered["content"]
+
+    form = {**offered, "answer": "符合条件的可在人社窗口或网上申领，材料为营业执照和参保证明。"}
+    await ws.send_json({"type": "order.answer", "form": form, "ref": 2})
+    done = await next_of(ws, "order.done", ref=2)
+    assert (done["number"], done["state"]) == (number, "closed")  # the system's draft, not a second order
+    assert await _scalar(desk, "SELECT count(*) FROM work_orders WHERE call_id = :c", c=call_id) == 1
+    await ws.send_json({"type": "order.dispatch", "form": {**form, "unit": "1"}, "ref": 3})
+    assert (await next_of(ws, "error", ref=3))["error"] == "agent-order-exists"
+    await ws.close()
