@@ -62,7 +62,7 @@
     $("no-call").hidden = true; $("call").hidden = false;
     $("caller-number").textContent = m.caller_number;
     $("caller-enterprise").textContent = m.enterprise || "（无记录）";
-    var steps = (m.ivr.steps || []).map(function (s) { return s.key ? s.node + " 按 " + s.key : s.node; });
+    var steps = (m.ivr.steps || []).map(function (s) { return s.key ? s.label + " 按 " + s.key : s.label; });
     $("ivr-path").textContent = (steps.length ? steps.join(" → ") + " → " : "") + m.ivr.service_zh;
     $("call-state").textContent = "通话中";
     holdButton(m.on_hold);
