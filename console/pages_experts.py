@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from console.auth.services import SignedIn
+from console.pages_kb import number
 from console.web import forbidden, page, render
 from knowledge.domain.errors import ExpertNotFound, InvalidField, KnowledgeError, NotAllowed
 from knowledge.domain.expert import Expert, ExpertPick
@@ -44,9 +45,9 @@ def _optional_id(form: Any, name: str) -> int | None:
     value = _text(form, name)
     if not value:
         return None
-    if not value.isdigit():
+    if number(value) is None:
         raise InvalidField(name, f"{FIELD_LABELS_ZH[name]}须从列表中选择（{name} must be chosen from the list）")
-    return int(value)
+    return number(value)
 
 
 def expert_fields(form: Any) -> dict[str, Any]:
@@ -146,9 +147,10 @@ async def create(request: web.Request, signed: SignedIn) -> web.StreamResponse:
 async def _expert(request: web.Request) -> Expert:
     value = request.match_info["expert_id"]
     try:
-        if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        found = number(value)
+        if found is None:
             raise ExpertNotFound(0)
-        return (await _service(request).get(int(value))).expert
+        return (await _service(request).get(found)).expert
     except ExpertNotFound:
         raise web.HTTPNotFound(text="专家不存在 (no such expert)") from None
 

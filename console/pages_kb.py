@@ -39,12 +39,16 @@ def _service(request: web.Request) -> KnowledgeService:
     return request.app[KNOWLEDGE]
 
 
+def number(value: str) -> int | None:
+    """A row id typed or posted: ASCII digits that fit a 64-bit column, else None (² or 30 digits are not ids)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def _unit_scope(request: web.Request, signed: SignedIn) -> int | None:
     """Unit staff work on their own unit; supervisors pick one (or all) with `?unit=`."""
     if signed.actor.role.is_unit_staff:
         return signed.actor.unit_id
-    value = request.query.get("unit", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+    return number(request.query.get("unit", ""))
 
 
 async def _units(request: web.Request) -> list[tuple[int, str]]:
@@ -162,8 +166,8 @@ async def create(request: web.Request, signed: SignedIn) -> web.StreamResponse:
     unit = _text(form, "unit_id")
     if signed.actor.role.is_unit_staff:
         fields["unit_id"] = signed.actor.unit_id
-    elif unit.isdigit():
-        fields["unit_id"] = int(unit)
+    elif number(unit) is not None:
+        fields["unit_id"] = number(unit)
     try:
         entry = await _service(request).create(signed.actor, fields)
     except NotAllowed as exc:
@@ -176,9 +180,10 @@ async def create(request: web.Request, signed: SignedIn) -> web.StreamResponse:
 
 def _entry_id(request: web.Request) -> int:
     value = request.match_info["entry_id"]
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+    found = number(value)
+    if found is None:
         raise web.HTTPNotFound(text="知识条目不存在 (no such entry)")
-    return int(value)
+    return found
 
 
 def _shown(value: Any) -> str:
@@ -251,8 +256,8 @@ async def update(request: web.Request, signed: SignedIn) -> web.StreamResponse:
     form = await request.post()
     fields = entry_fields(form)
     version = _text(form, "version")
-    if version.isdigit():
-        fields["version"] = int(version)
+    if number(version) is not None:
+        fields["version"] = number(version)
     try:
         _updated, changes = await _service(request).update(signed.actor, entry.id or 0, fields)
     except NotAllowed as exc:

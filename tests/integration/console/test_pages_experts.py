@@ -110,3 +110,17 @@ async def test_a_post_without_the_csrf_token_changes_nothing(console: Console) -
     assert refused.status == 403
     assert await console.scalar("SELECT active FROM experts WHERE id = :id", id=target) in (1, True)
     assert (await console.client.get("/experts/999/edit")).status == 404
+
+
+async def test_odd_numbers_in_forms_are_field_errors_not_crashes(console: Console) -> None:
+    await console.sign_in("sun.supervisor")
+    csrf = await console.csrf("/experts/new")
+    base = {"csrf_token": csrf, "name": "冯专家", "contact": "PJSIP/expert701"}
+    for odd in ("²", "١٢٣", "9" * 30):
+        refused = await console.client.post("/experts/new", data={**base, "backup_id": odd})
+        assert refused.status == 400 and 'id="backup_id-error"' in await refused.text(), odd
+        kb = await console.client.post(
+            "/kb/new", data={"csrf_token": csrf, "title": "标题", "question": "问", "answer": "答", "unit_id": odd}
+        )
+        assert kb.status == 400 and 'id="unit_id-error"' in await kb.text(), odd
+    assert await console.scalar("SELECT count(*) FROM experts") == 0
