@@ -10,7 +10,7 @@ import pytest
 
 from hotline.settings import Settings
 
-pytest_plugins: list[str] = ["tests.fakes.loop_db", "tests.integration.ivr.prompt_fixtures", "tests.fakes.asterisk.plugin", "tests.integration.callflow.support", "tests.integration.callflow.seat.seat_fixtures", "tests.fakes.twilio_fixtures", "tests.integration.ticketing.api_fixtures", "tests.unit.asr.draft_fixtures", "tests.fakes.vosk_server", "tests.integration.knowledge.kb_fixtures", "tests.integration.recordings.support", "tests.integration.console.console_fixtures", "tests.integration.hostile.support", "tests.integration.reports.report_fixtures"]
+pytest_plugins: list[str] = ["tests.fakes.loop_db", "tests.integration.ivr.prompt_fixtures", "tests.fakes.asterisk.plugin", "tests.integration.callflow.support", "tests.integration.callflow.seat.seat_fixtures", "tests.fakes.twilio_fixtures", "tests.integration.ticketing.api_fixtures", "tests.unit.asr.draft_fixtures", "tests.fakes.vosk_server", "tests.integration.knowledge.kb_fixtures", "tests.integration.recordings.support", "tests.integration.console.console_fixtures", "tests.integration.hostile.support", "tests.integration.reports.report_fixtures", "tests.integration.sms_feedback.review_support"]
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 

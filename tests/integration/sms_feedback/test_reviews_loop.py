@@ -39,8 +39,8 @@ def market_handler(api: WorkOrderApi) -> Actor:
     return Actor(id=None, name="market", role=Role.UNIT_HANDLER, unit_id=api.units["scjgj"])
 
 
-async def test_a_satisfied_rating_evaluates_the_work_order_and_lists_nothing(workorder_api: WorkOrderApi) -> None:
-    api = workorder_api
+async def test_a_satisfied_rating_evaluates_the_work_order_and_lists_nothing(review_api: WorkOrderApi) -> None:
+    api = review_api
     ref = await closed_order(api)
     await review_loop(api).evaluate(ref, "basically_satisfied", "sms", None, survey_id=1)
     done = await order(api, ref)
@@ -49,9 +49,9 @@ async def test_a_satisfied_rating_evaluates_the_work_order_and_lists_nothing(wor
 
 
 async def test_a_dissatisfied_rating_opens_the_three_lists_and_reopens_the_work_order(
-    workorder_api: WorkOrderApi,
+    review_api: WorkOrderApi,
 ) -> None:
-    api = workorder_api
+    api = review_api
     api.clock.set(datetime(2025, 9, 29, 10, 0, tzinfo=TZ))
     ref = await closed_order(api)
     loop = review_loop(api)
@@ -77,8 +77,8 @@ async def test_a_dissatisfied_rating_opens_the_three_lists_and_reopens_the_work_
     assert (opened.action, opened.actor_role, opened.state_after) == ("open", "system", "rectifying")
 
 
-async def test_the_same_survey_applied_twice_opens_one_entry(workorder_api: WorkOrderApi) -> None:
-    api = workorder_api
+async def test_the_same_survey_applied_twice_opens_one_entry(review_api: WorkOrderApi) -> None:
+    api = review_api
     ref = await closed_order(api)
     loop = review_loop(api)
     await loop.evaluate(ref, "dissatisfied", "web", "没人联系", survey_id=11)
@@ -89,8 +89,8 @@ async def test_the_same_survey_applied_twice_opens_one_entry(workorder_api: Work
     assert (await order(api, ref))["reopened_count"] == 1
 
 
-async def test_unit_rectifies_then_a_satisfied_revisit_closes_the_entry(workorder_api: WorkOrderApi) -> None:
-    api = workorder_api
+async def test_unit_rectifies_then_a_satisfied_revisit_closes_the_entry(review_api: WorkOrderApi) -> None:
+    api = review_api
     ref = await closed_order(api)
     loop = review_loop(api)
     await loop.evaluate(ref, "dissatisfied", "sms", "证还没拿到", survey_id=21)
@@ -118,8 +118,8 @@ async def test_unit_rectifies_then_a_satisfied_revisit_closes_the_entry(workorde
     assert [e.action for e in await events(api, entry.id)] == ["open", "rectified", "revisit_satisfied"]
 
 
-async def test_a_dissatisfied_revisit_starts_round_two(workorder_api: WorkOrderApi) -> None:
-    api = workorder_api
+async def test_a_dissatisfied_revisit_starts_round_two(review_api: WorkOrderApi) -> None:
+    api = review_api
     ref = await closed_order(api)
     loop = review_loop(api)
     await loop.evaluate(ref, "dissatisfied", "sms", "没解决", survey_id=31)
@@ -137,11 +137,11 @@ async def test_a_dissatisfied_revisit_starts_round_two(workorder_api: WorkOrderA
 
 
 async def test_the_revisit_rating_reaches_the_work_order_when_it_was_closed_again(
-    workorder_api: WorkOrderApi,
+    review_api: WorkOrderApi,
 ) -> None:
     """The hotline sent the reopened order back to the unit and closed it again: the revisit answer is
     also the work order's revisit rating."""
-    api = workorder_api
+    api = review_api
     ref = await closed_order(api)
     loop = review_loop(api)
     await loop.evaluate(ref, "dissatisfied", "sms", "没解决", survey_id=41)
