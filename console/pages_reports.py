@@ -1,6 +1,6 @@
 """The reports pages (报告) of the console, for supervisors and admins: the generated monthly and
-quarterly reports (list, download, run now, the editor's recommendations) and the units' ranking
-(通报晾晒) of a period with its CSV export."""
+quarterly reports (list, download, run now, the editor's recommendations), the units' ranking
+(通报晾晒) of a period with its CSV export, and the accountability list (倒查问责) with trails."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ from reports.domain.periods import (
     MONTHLY,
     QUARTERLY,
     month_of,
+    parse_period,
     parse_report_period,
+    period_name_zh,
     previous_period,
     quarter_of,
 )
 from reports.domain.ranking import ranking_csv
 from reports.web import REPORTS
-from ticketing.domain.kpi import InvalidPeriod, Period, format_rate
+from ticketing.domain.kpi import Period, format_rate
 from ticketing.domain.roles import SUPERVISORS
 
 
@@ -86,22 +88,23 @@ async def download(request: web.Request, signed: SignedIn) -> web.StreamResponse
 
 
 def _period(request: web.Request) -> Period:
-    text = request.query.get("period") or _defaults(request)[1]
-    return Period.parse(text)
+    """`?period=` a month, quarter, year or custom range; last quarter by default."""
+    return parse_period(request.query.get("period") or _defaults(request)[1])
 
 
 @page(*SUPERVISORS)
 async def ranking(request: web.Request, signed: SignedIn) -> web.StreamResponse:
     try:
         period = _period(request)
-    except InvalidPeriod as exc:
-        return render(request, "error.html", status=400, title="考核期格式错误", message=str(exc))
+    except ReportError as exc:
+        return render(request, "error.html", status=400, title="考核期格式错误", message=exc.message)
     service = request.app[REPORTS]
     rows = await service.ranking(period, now(request))
     return render(
         request,
         "reports_ranking.html",
         period=period,
+        period_name=period_name_zh(period),
         rows=rows,
         weights=service.weights,
         headline=HEADLINE_RATES,
@@ -114,8 +117,8 @@ async def ranking(request: web.Request, signed: SignedIn) -> web.StreamResponse:
 async def ranking_export(request: web.Request, signed: SignedIn) -> web.StreamResponse:
     try:
         period = _period(request)
-    except InvalidPeriod as exc:
-        raise web.HTTPBadRequest(text=str(exc)) from exc
+    except ReportError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from exc
     rows = await request.app[REPORTS].ranking(period, now(request))
     return web.Response(
         body=ranking_csv(rows),
@@ -125,11 +128,25 @@ async def ranking_export(request: web.Request, signed: SignedIn) -> web.StreamRe
     )
 
 
+@page(*SUPERVISORS)
+async def accountability(request: web.Request, signed: SignedIn) -> web.StreamResponse:
+    """倒查问责: the period's orders with repeated returns, delay, repeats or bad ratings, with trails."""
+    try:
+        period = _period(request)
+    except ReportError as exc:
+        return render(request, "error.html", status=400, title="考核期格式错误", message=exc.message)
+    found = await request.app[REPORTS].accountability(period, now(request))
+    return render(request, "reports_accountability.html", period=period, period_name=period_name_zh(period), found=found, shown=ACCOUNTABILITY_SHOWN)
+
+
+ACCOUNTABILITY_SHOWN = 200
+
 ROUTES = [
     ("GET", "/reports", reports_list),
     ("POST", "/reports/run", run_now),
     ("GET", "/reports/ranking", ranking),
     ("GET", "/reports/ranking.csv", ranking_export),
+    ("GET", "/reports/accountability", accountability),
     ("GET", "/reports/files/{name}/{file}", download),
 ]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from hotline.settings import Settings
 from reports.domain.errors import ReportError
-from reports.domain.periods import MONTHLY, QUARTERLY, parse_report_period
+from reports.domain.periods import MONTHLY, QUARTERLY, parse_period, parse_report_period, period_name_zh
 from reports.domain.ranking import RankingWeights, ranking_csv
-from ticketing.domain.kpi import InvalidPeriod, Period, format_rate
+from ticketing.domain.kpi import format_rate
 
 
 def _as_of(text: str | None) -> datetime | None:
@@ -66,13 +66,13 @@ async def _print_ranking(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     try:
-        period = Period.parse(args.period)
+        period = parse_period(args.period)
         engine = make_engine(settings.database_url)
         service = build_service(settings, make_sessionmaker(engine), lambda: datetime.now(UTC))
         if args.weights:
             service.weights = RankingWeights.parse(args.weights)
-    except (ReportError, InvalidPeriod) as exc:
-        print(getattr(exc, "message", str(exc)), file=sys.stderr)
+    except ReportError as exc:
+        print(exc.message, file=sys.stderr)
         return 2
     try:
         rows = await service.ranking(period, _as_of(args.as_of))
@@ -80,9 +80,9 @@ async def _print_ranking(args: argparse.Namespace) -> int:
         await engine.dispose()
     if args.csv:
         await asyncio.to_thread(Path(args.csv).write_bytes, ranking_csv(rows))
-        print(f"已导出 {period.name_zh} 排名：{args.csv}")
+        print(f"已导出 {period_name_zh(period)} 排名：{args.csv}")
         return 0
-    print(f"{period.name_zh} 承办单位排名（{service.weights.describe_zh()}）")
+    print(f"{period_name_zh(period)} 承办单位排名（{service.weights.describe_zh()}）")
     for row in rows:
         rank = f"{row.rank:>3}" if row.rank is not None else "  —"
         score = f"{row.score:6.2f}" if row.score is not None else "不参与排名"
@@ -104,7 +104,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         p.add_argument("--as-of", help="judge running deadlines at this instant (ISO 8601; default now)")
         p.set_defaults(func=_generate)
     ranking = rsub.add_parser("ranking", help="通报晾晒: the units' ranking of a period")
-    ranking.add_argument("--period", required=True, help="2026Q3, 2026-10 or 2026")
+    ranking.add_argument("--period", required=True, help="2026Q3, 2026-10, 2026 or 2026-07-01~2026-08-15")
     ranking.add_argument("--weights", help="e.g. on_time_rate=2,satisfaction_rate=1 (default: HOTLINE_RANKING_WEIGHTS)")
     ranking.add_argument("--csv", help="write the ranking as CSV (UTF-8 with BOM) to this file")
     ranking.add_argument("--as-of", help="judge running deadlines at this instant (ISO 8601; default now)")

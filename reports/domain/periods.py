@@ -34,6 +34,30 @@ def parse_report_period(kind: str, text: str) -> Period:
     return period
 
 
+def parse_period(text: str) -> Period:
+    """A month, quarter or year as the KPI takes them, or a custom range `2026-07-01~2026-08-15`
+    (both days included)."""
+    if "~" in text:
+        first, _, last = text.partition("~")
+        try:
+            start, end = date.fromisoformat(first.strip()), date.fromisoformat(last.strip())
+        except ValueError as exc:
+            raise InvalidReportPeriod(f"自定义期间应为 2026-07-01~2026-08-15（收到 {text!r}）") from exc
+        return custom_period(start, end + timedelta(days=1))
+    try:
+        return Period.parse(text)
+    except InvalidPeriod as exc:
+        raise InvalidReportPeriod(str(exc)) from exc
+
+
+def period_name_zh(period: Period) -> str:
+    """2026年第3季度, 2026年10月, 2026年, or 2026年7月1日至2026年8月15日 for a custom range."""
+    if "~" in period.label:
+        last = period.end - timedelta(days=1)
+        return f"{period.start.year}年{period.start.month}月{period.start.day}日至{last.year}年{last.month}月{last.day}日"
+    return period.name_zh
+
+
 def custom_period(start: date, end: date) -> Period:
     """A custom range [start, end) of local dates."""
     if end <= start:

@@ -15,7 +15,7 @@ from reports.domain.accountability import AccountabilityList
 from reports.domain.figures import Change, PeriodFigures, compare, compare_calls
 from reports.domain.hot_issues import HotIssueAnalysis
 from reports.domain.opinions import OpinionSummary
-from reports.domain.periods import QUARTERLY, TITLES_ZH
+from reports.domain.periods import QUARTERLY, TITLES_ZH, period_name_zh
 from reports.domain.ranking import RankedUnit, RankingWeights
 from ticketing.domain.kpi import format_rate
 
@@ -65,7 +65,7 @@ class ReportContent:
 
     @property
     def title_zh(self) -> str:
-        return f"12345营商环境专线{self.figures.period.name_zh}{TITLES_ZH[self.kind]}"
+        return f"12345营商环境专线{period_name_zh(self.figures.period)}{TITLES_ZH[self.kind]}"
 
     @property
     def draft(self) -> bool:
@@ -88,7 +88,7 @@ class ReportContent:
         """The opening paragraphs, every number read from the figures above."""
         county = self.figures.county
         calls = self.figures.calls
-        name = self.figures.period.name_zh
+        name = period_name_zh(self.figures.period)
 
         def rate(key: str) -> str:
             c = self.change(key)

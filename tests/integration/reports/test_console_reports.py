@@ -12,7 +12,8 @@ async def test_unit_staff_and_agents_may_not_see_reports_or_the_ranking(console:
     assert anonymous.status == 303 and anonymous.headers["Location"].startswith("/login")
     for login in ("wang.market", "zhao.agent"):
         await console.sign_in(login)
-        for path in ("/reports", "/reports/ranking?period=2026Q3", "/reports/ranking.csv?period=2026Q3"):
+        for path in ("/reports", "/reports/ranking?period=2026Q3", "/reports/ranking.csv?period=2026Q3",
+                     "/reports/accountability?period=2026Q3"):
             page = await console.client.get(path)
             assert page.status == 403, (login, path)
         console.client.session.cookie_jar.clear()
@@ -67,3 +68,17 @@ async def test_the_ranking_page_and_its_csv_show_each_rate_and_the_unranked(cons
     assert csv.status == 200 and body.startswith(b"\xef\xbb\xbf")
     assert "attachment" in csv.headers["Content-Disposition"]
     assert body.decode("utf-8-sig").splitlines()[1].startswith(f"1,{units['B'][1]},83.33,")
+
+
+async def test_the_accountability_page_shows_each_lead_with_its_trail_for_a_custom_range(console: Console) -> None:
+    units = await load_fixed(console.url)
+    console.clock.at = AS_OF
+    await console.sign_in("sun.supervisor")
+    page = await console.client.get("/reports/accountability?period=2026-08-01~2026-08-31")
+    text = await page.text()
+    assert page.status == 200 and "2026-08-01~2026-08-31" in text
+    assert f"退单2次（{units['B'][1]}、{units['C'][1]}）" in text
+    assert "住建承办人 退单：不属于本单位职责" in text
+    assert "YS2026092800001" not in text  # received in September: outside the range
+    bad = await console.client.get("/reports/accountability?period=2026-08-31~2026-08-01")
+    assert bad.status == 400 and "结束日期须晚于开始日期" in await bad.text()

@@ -112,3 +112,24 @@ async def test_the_quarterly_pdf_says_the_same_figures_in_an_embedded_chinese_fo
     fonts = embedded_cjk_fonts(pdf)
     assert fonts and all(embedded for _, embedded in fonts), fonts
     assert (folder / "rates.png").stat().st_size > 10_000
+
+
+async def test_a_calls_stored_transcript_adds_to_its_orders_text_for_the_hot_issues(
+    service: ReportService, engine: AsyncEngine
+) -> None:
+    from sqlalchemy import insert, update
+
+    from asr.adapters.orm import TranscriptionJobRow
+    from ticketing.adapters.orm import WorkOrderRow
+
+    at = datetime(2026, 8, 3, 2, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(update(WorkOrderRow).where(WorkOrderRow.id == 4).values(call_id="call-4"))
+        await conn.execute(insert(TranscriptionJobRow).values(
+            call_id="call-4", tracks=[], state="done", next_attempt_at=at, created_at=at, updated_at=at,
+            transcript={"text": "坐席：您好。来电人：环评批复一直拖着，项目开不了工。"},
+        ))
+    texts = {t.number: t.text for t in await service.source.texts(Q3)}
+    assert texts["YS2026080300004"].endswith("来电人：环评批复一直拖着，项目开不了工。")
+    assert texts["YS2026080300004"].startswith("新生产线的环评审批")
+    assert [t.number for t in await service.source.texts(Q3, "suggestion")] == ["YS2026080300008"]

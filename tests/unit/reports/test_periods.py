@@ -65,3 +65,14 @@ def test_a_month_starting_on_a_sunday_is_summarized_on_the_monday() -> None:
     ]
     monthly = [d for d in due_reports(date(2026, 11, 2), CALENDAR.is_working_day) if d.kind == MONTHLY]
     assert [(d.period.label, d.due_on) for d in monthly] == [("2026-10", date(2026, 11, 2))]
+
+
+def test_a_custom_range_is_written_with_both_days_included() -> None:
+    from reports.domain.periods import parse_period, period_name_zh
+
+    custom = parse_period("2026-07-01~2026-08-15")
+    assert (custom.start, custom.end) == (date(2026, 7, 1), date(2026, 8, 16))
+    assert period_name_zh(custom) == "2026年7月1日至2026年8月15日"
+    assert period_name_zh(parse_period("2026Q3")) == "2026年第3季度"
+    with pytest.raises(InvalidReportPeriod):
+        parse_period("2026-07-01~昨天")
