@@ -54,6 +54,8 @@ DONE_ZH = {
     "logout": "您已退出登录",
     "unchanged": "内容没有变化，未生成新版本",
     "deactivate": "已停用",
+    "rectified": "整改情况已报告，将向企业发起整改回访",
+    "review-closed": "整改单已销号",
 }
 PageHandler = Callable[[web.Request, SignedIn], Awaitable[web.StreamResponse]]
 
@@ -286,6 +288,9 @@ def setup(app: web.Application) -> None:
     add_routes(app, pages_kb.ROUTES)
     add_routes(app, pages_experts.ROUTES)
     add_routes(app, pages_seatwall.ROUTES)
+    from console import pages_reviews  # the unit's ratings and the review lists (评价与整改)
+
+    add_routes(app, pages_reviews.ROUTES)
     from console import pages_agent  # the agent console (坐席工作台) and its WebSocket
 
     pages_agent.setup(app)

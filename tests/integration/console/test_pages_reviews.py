@@ -1,0 +1,110 @@
+"""The unit's ratings and review lists (评价与整改): the month's 满意/基本满意/不满意 counts and recent ratings
+with their channel; a dissatisfied rating appears as a bad review, a responsibility row and a
+rectification task with its due date coloured; the unit reports the rectification done through the
+form (the review loop queues the revisit); another unit sees none of it and cannot act on it (403);
+the supervisor sees every unit, with CSV links, and may close an entry with a written reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sms_feedback.reviews_web import REVIEW_LOOP
+from tests.integration.console.console_fixtures import Console
+from tests.integration.console.support import dispatched_order
+from ticketing.web import WORKORDERS
+
+
+async def rated_order(console: Console, title: str, rating: str, channel: str, comment: str | None = None) -> str:
+    """A work order of 县市场监督管理局 signed, replied, closed, then rated through the review loop."""
+    order = await dispatched_order(console.app, console.people, title=title)
+    service = console.app[WORKORDERS]
+    unit = console.people.actors["wang.market"]
+    await service.sign(unit, order.id)
+    await service.reply(unit, order.id, "已核实并办理，电话告知企业。")
+    await service.close(console.people.actors["sun.supervisor"], order.id, "企业诉求已办结。")
+    console.clock.advance(timedelta(hours=1))
+    await console.app[REVIEW_LOOP].evaluate(order.number, rating, channel, comment)
+    return order.number
+
+
+async def test_the_unit_sees_its_ratings_and_reports_a_rectification_done(console: Console) -> None:
+    await rated_order(console, "营业执照变更", "satisfied", "sms")
+    await rated_order(console, "食品许可延续", "basically_satisfied", "web")
+    bad = await rated_order(console, "广告登记被拖延", "dissatisfied", "phone", "窗口推诿，跑了三趟")
+    entry_id = await console.scalar("SELECT id FROM review_rectifications WHERE workorder_number = :n", n=bad)
+
+    await console.sign_in("wang.market")
+    html = await (await console.client.get("/unit/reviews")).text()
+    assert "2026年11月评价（共 3 件，满意及基本满意 66.7%）" in html
+    for rating in ("satisfied", "basically_satisfied", "dissatisfied"):
+        assert f'<dd data-rating="{rating}">1</dd>' in html
+    assert "评价链接" in html and "电话回访" in html and "短信" in html  # the channels, in words
+    tasks = html.split('id="tasks-title"')[1].split("</section>")[0]
+    assert f'id="review-{entry_id}"' in tasks and "窗口推诿，跑了三趟" in tasks and "整改中" in tasks
+    assert f">{bad}</a>" in html.split('id="bad-title"')[1] and "wang.market（测试）" in html.split('id="duty-title"')[1]
+    assert "/api/v1/reviews/bad-reviews?format=csv" in html
+
+    csrf = await console.csrf("/unit/reviews")
+    empty = await console.client.post(f"/unit/reviews/{entry_id}/rectified", data={"csrf_token": csrf, "text": " "})
+    assert empty.status == 400 and f'id="review-{entry_id}-error"' in await empty.text()
+    done = await console.client.post(
+        f"/unit/reviews/{entry_id}/rectified",
+        data={"csrf_token": csrf, "text": "已约谈窗口人员，当日为企业办结广告登记。"},
+        allow_redirects=False,
+    )
+    assert done.status == 303 and done.headers["Location"] == "/unit/reviews?done=rectified"
+    page = await (await console.client.get(done.headers["Location"])).text()
+    assert "整改情况已报告" in page and "待回访" in page and "已约谈窗口人员" in page
+    assert await console.scalar("SELECT state FROM review_rectifications WHERE id = :id", id=entry_id) == "revisiting"
+    again = await console.client.post(f"/unit/reviews/{entry_id}/rectified", data={"csrf_token": csrf, "text": "再报一次"})
+    assert again.status == 409
+
+
+async def test_a_due_rectification_is_coloured_and_another_unit_can_neither_see_nor_act(console: Console) -> None:
+    bad = await rated_order(console, "食品抽检结果未告知", "dissatisfied", "sms", "一直没人联系")
+    entry_id = await console.scalar("SELECT id FROM review_rectifications WHERE workorder_number = :n", n=bad)
+    console.clock.advance(timedelta(days=30))  # well past the working-day due date
+    await console.sign_in("wang.market")
+    html = await (await console.client.get("/unit/reviews")).text()
+    assert f'<tr class="urgency-overdue" id="review-{entry_id}">' in html and "已超期" in html
+
+    await console.client.post("/logout", data={"csrf_token": await console.csrf("/unit/reviews")})
+    await console.sign_in("li.housing")
+    other = await (await console.client.get("/unit/reviews")).text()
+    assert "食品抽检结果未告知" not in other and "一直没人联系" not in other
+    refused = await console.client.post(
+        f"/unit/reviews/{entry_id}/rectified", data={"csrf_token": await console.csrf("/unit/reviews"), "text": "越权"}
+    )
+    assert refused.status == 404  # the review loop hides another unit's entry
+    assert await console.scalar("SELECT state FROM review_rectifications WHERE id = :id", id=entry_id) == "rectifying"
+
+
+async def test_the_supervisor_sees_every_unit_and_closes_with_a_reason(console: Console) -> None:
+    bad = await rated_order(console, "检查扰企", "dissatisfied", "web", "一月检查五次")
+    entry_id = await console.scalar("SELECT id FROM review_rectifications WHERE workorder_number = :n", n=bad)
+    await console.sign_in("zhao.agent")
+    assert (await console.client.get("/unit/reviews")).status == 403
+    await console.client.post("/logout", data={"csrf_token": await console.csrf("/experts")})
+
+    await console.sign_in("sun.supervisor")
+    html = await (await console.client.get("/unit/reviews")).text()
+    assert "检查扰企" in html and 'id="rv-unit"' in html
+    for name in ("rectifications", "bad-reviews", "responsibilities"):
+        assert f'href="/api/v1/reviews/{name}?format=csv"' in html
+    housing = console.people.units["zjj"]
+    filtered = await (await console.client.get("/unit/reviews", params={"unit": str(housing)})).text()
+    assert "检查扰企" not in filtered and f"/api/v1/reviews/bad-reviews?format=csv&amp;unit={housing}" in filtered
+    csv = await console.client.get("/api/v1/reviews/bad-reviews", params={"format": "csv"})
+    assert csv.status == 200 and bad in (await csv.read()).decode("utf-8-sig")  # the link works with the session
+
+    csrf = await console.csrf("/unit/reviews")
+    no_reason = await console.client.post(f"/unit/reviews/{entry_id}/close", data={"csrf_token": csrf, "reason": ""})
+    assert no_reason.status == 400
+    missing_csrf = await console.client.post(f"/unit/reviews/{entry_id}/close", data={"reason": "企业诉求不合理"})
+    assert missing_csrf.status == 403
+    closed = await console.client.post(
+        f"/unit/reviews/{entry_id}/close", data={"csrf_token": csrf, "reason": "检查为上级统一部署，已向企业解释"}
+    )
+    page = await closed.text()
+    assert "整改单已销号" in page and "督查销号" in page and "检查为上级统一部署" in page
+    assert await console.scalar("SELECT state FROM review_rectifications WHERE id = :id", id=entry_id) == "closed_by_supervisor"
