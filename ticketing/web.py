@@ -144,6 +144,8 @@ def _when(value: Any, name: str) -> datetime:
         raise InvalidInput(name, f"字段 {name} 须为 ISO 8601 时间 ({name} must be an ISO 8601 time)") from exc
     if parsed.tzinfo is None:
         raise InvalidInput(name, f"字段 {name} 须带时区，如 +08:00 ({name} needs a UTC offset)")
+    if not 2000 <= parsed.year <= 2100:  # year 63 in Asia/Shanghai has a +08:05:43 offset, not RFC 3339
+        raise InvalidInput(name, f"字段 {name} 超出范围 2000–2100 年 ({name} out of range)")
     return parsed
 
 
