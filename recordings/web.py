@@ -256,6 +256,7 @@ def setup(app: web.Application) -> None:
 def _describe(app: web.Application) -> None:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     errors = {
+        "400": {"description": "invalid-input: a missing call_id, an id that is not a number, a bad body", **error},
         "401": {"description": "unauthenticated", **error},
         "403": {"description": "recording-access-denied (an audit row is written)", **error},
     }

@@ -498,7 +498,14 @@ def _generated(path: str, handler: Any) -> dict[str, Any]:
         "summary": doc[0] if doc else "(undocumented)",
         "x-generated": True,
         "parameters": [{"name": n, "in": "path", "required": True, "schema": STR} for n in names],
-        "responses": {"200": {"description": "see the module that serves this route"}, **_errors("401")},
+        "responses": {
+            "200": {"description": "see the module that serves this route"},
+            **_errors("401"),
+            "default": {
+                "description": "any other error, as {error, message} (the answer is not specified)",
+                "content": {"application/json": {"schema": _ref("Error")}},
+            },
+        },
     }
 
 
