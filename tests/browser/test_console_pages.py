@@ -11,8 +11,10 @@ from typing import Any
 
 from callflow.seat.web import SEAT_QUEUE
 from knowledge.web import EXPERTS, KNOWLEDGE
+from sms_feedback.reviews_web import REVIEW_LOOP
 from tests.browser.conftest import LiveConsole
-from tests.integration.console.support import PASSWORD, dispatched_order
+from tests.integration.console.support import PASSWORD, People, dispatched_order
+from ticketing.web import WORKORDERS
 
 # Every visible form control, with the text of its label (None when it has none).
 CONTROLS_JS = """() => Array.from(document.querySelectorAll('main input, main select, main textarea'))
@@ -32,6 +34,17 @@ def sign_in(page: Any, login: str) -> None:
 def sign_out(page: Any) -> None:
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url(re.compile(r"/login"))
+
+
+async def badly_rated_order(app: Any, people: People) -> str:
+    """A 县市场监督管理局 work order closed and rated 不满意 by SMS: a rectification task for the unit."""
+    order = await dispatched_order(app, people, title="页面巡检：差评工单")
+    unit, service = people.actors["wang.market"], app[WORKORDERS]
+    await service.sign(unit, order.id)
+    await service.reply(unit, order.id, "已办理。")
+    await service.close(people.actors["sun.supervisor"], order.id, "已办结。")
+    await app[REVIEW_LOOP].evaluate(order.number, "dissatisfied", "sms", "办理太慢")
+    return str(order.number)
 
 
 def check_page(page: Any, path: str, shot: Path) -> list[str]:
@@ -73,6 +86,7 @@ def test_every_main_page_has_labelled_fields_visible_focus_and_a_screenshot(
             {"name": "巡检专家", "contact": "PJSIP/expert801", "topics": ["食品经营"], "duty": ["每天 00:00-24:00"]},
         )
     )
+    bad = live_console.run(badly_rated_order(live_console.app, live_console.people))
     page.goto("/login")
     page.screenshot(path=str(screenshots / "pages-01-login.png"), full_page=True)
     assert page.get_by_label("账号").count() == 1 and page.get_by_label("密码").count() == 1
@@ -83,6 +97,9 @@ def test_every_main_page_has_labelled_fields_visible_focus_and_a_screenshot(
     labels = check_page(page, "/kb/new", screenshots / "pages-04-kb-new.png")
     assert {"标题", "问题", "答复口径", "政策依据", "生效日期"} <= set(labels)
     check_page(page, "/experts", screenshots / "pages-05-experts-unit.png")
+    labels = check_page(page, "/unit/reviews", screenshots / "pages-05b-unit-reviews.png")
+    assert any(label.startswith("整改情况（整改单") for label in labels)
+    assert bad in page.locator("table.tasks").inner_text()
     sign_out(page)
 
     sign_in(page, "sun.supervisor")
@@ -93,6 +110,7 @@ def test_every_main_page_has_labelled_fields_visible_focus_and_a_screenshot(
         ("/experts/new", "pages-09-experts-new.png"),
         (f"/experts/{expert.id}/edit", "pages-10-experts-edit.png"),
         ("/seat/wall", "pages-11-seat-wall.png"),
+        ("/unit/reviews", "pages-11b-reviews-supervisor.png"),
         ("/admin/menu", "pages-12-admin-menu.png"),
     ]
     for path, name in pages:
