@@ -43,6 +43,8 @@ from ticketing.web import DIRECTORY, NOW, STATUS, WORKORDERS
 
 REVIEW_LOOP = web.AppKey("review_loop", ReviewLoop)
 PREFIX = "/api/v1/reviews"
+MAX_ID = 2**31 - 1  # the id columns are 32-bit integers on PostgreSQL
+YEARS = (2000, 2999)  # a period outside these years is a typing error, not a question
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -124,7 +126,7 @@ def _text(data: dict[str, Any], name: str) -> str | None:
 def _review_id(request: web.Request) -> int:
     """The entry id of the path; digits of another script ("١٢٣") or beyond 64 bits name no entry."""
     raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID):
         raise rv.ReviewNotFound(f"整改事项 {raw} 不存在 (no such review entry)")
     return int(raw)
 
@@ -134,6 +136,8 @@ def _bound(value: str, name: str, tz: ZoneInfo, *, end: bool) -> datetime:
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
+            if not YEARS[0] <= day.year <= YEARS[1]:
+                raise ValueError(f"year {day.year}")
             start = datetime.combine(day, time(0), tz)
             return start + timedelta(days=1) if end else start
         parsed = datetime.fromisoformat(text)
@@ -143,6 +147,8 @@ def _bound(value: str, name: str, tz: ZoneInfo, *, end: bool) -> datetime:
         ) from exc
     if parsed.tzinfo is None:
         raise rv.ReviewInvalidInput(name, f"{name} 须带时区，如 +08:00 ({name} needs a UTC offset)")
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise rv.ReviewInvalidInput(name, f"{name} 的年份须在 {YEARS[0]}–{YEARS[1]} 之间 ({name}: year out of range)")
     return parsed
 
 

@@ -125,8 +125,9 @@ async def test_a_unit_sees_only_its_own_entries(review_api: WorkOrderApi) -> Non
     assert [i["id"] for i in only_zjj] == [housing["id"]]
     assert (await api.call("GET", "/reviews/rectifications", "supervisor", state="bogus"))[0] == 400
     assert (await api.ok("GET", "/reviews/rectifications", "supervisor", state="closed_satisfied"))["items"] == []
-    yesterday: dict[str, Any] = {"from": "yesterday"}
-    assert (await api.call("GET", "/reviews/rectifications", "supervisor", None, **yesterday))[0] == 400
+    for period in ({"from": "yesterday"}, {"to": "9999-12-31"}, {"from": "0001-01-01T00:00:00+14:00"}):
+        odd_period: dict[str, Any] = period
+        assert (await api.call("GET", "/reviews/figures", "supervisor", None, **odd_period))[0] == 400
     resp = await api.client.get("/api/v1/reviews/rectifications")
     assert resp.status == 401
 
@@ -161,7 +162,7 @@ async def test_the_routes_are_in_the_openapi_document(review_api: WorkOrderApi) 
 
 
 async def test_ids_that_name_no_entry_are_not_found(review_api: WorkOrderApi) -> None:
-    for odd in ("99999999999999999999", "²", "١٢٣", "１２３", "-1", "0x10", "abc"):
+    for odd in ("99999999999999999999", "2147483648", "²", "١٢٣", "１２３", "-1", "0x10", "abc"):
         status, body = await review_api.call("GET", f"/reviews/{odd}", "admin")
         assert (status, body["error"]) == (404, "review-not-found"), odd
         status, _ = await review_api.call("POST", f"/reviews/{odd}/close", "admin", {"reason": "x"})
