@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 SessionFactory = Callable[[Event, list[str]], CallSession]
+Reconciler = Callable[[dict[str, Event], dict[str, Event], set[str]], Awaitable[None]]
+"""Called by reconcile with Asterisk's channels and bridges (by id) and the channels in our app that no
+session owns; it may `adopt` sessions for them (e.g. the seat taking up its calls after a restart)."""
 
 
 @dataclass
@@ -107,6 +110,8 @@ class Controller:
         """The last `keep_recent` finished sessions, newest last (for tests and `hotline call test`)."""
         self.keep_recent = 1000
         self.listeners: dict[str, list[Callable[[Event], None]]] = {}
+        self.reconcilers: list[Reconciler] = []
+        """Take-overs run by `reconcile` before it treats unowned channels as new and bridges as orphans."""
 
     # --- configuration ---
     def route(self, first_arg: str, factory: SessionFactory) -> None:
@@ -286,6 +291,17 @@ class Controller:
             if present is not None:
                 owned_bridges |= worker.session.bridges
                 owned_channels |= worker.session.helper_channels
+        if self.reconcilers:
+            before = set(self.workers)
+            for take_over in self.reconcilers:
+                try:
+                    await take_over(channels, bridges, in_app - set(self.workers) - owned_channels)
+                except Exception:
+                    log.exception("reconcile: a take-over failed; its calls are treated as new")
+            for channel_id in set(self.workers) - before:
+                session = self.workers[channel_id].session
+                owned_bridges |= session.bridges
+                owned_channels |= session.helper_channels | {channel_id}
         for channel_id in sorted(in_app - set(self.workers) - owned_channels):
             channel = channels.get(channel_id)
             if channel is None:

@@ -69,12 +69,33 @@ class CallRecorder:
         self._snoops_entering: dict[str, asyncio.Future[None]] = {}
         """Snoops created and not yet in our app: a real Asterisk answers the POST before StasisStart."""
         queue.bridged_call_hooks.append(self.attach)
+        queue.taken_over_hooks.append(self.resume)
         queue.controller.listen("StasisStart", self._snoop_entered)
         queue.controller.listen("RecordingFinished", self._finished)
         queue.controller.listen("RecordingFailed", self._failed)
 
     def attach(self, call: BridgedCall) -> None:
         call.on_answered.append(self._start)
+        call.on_ended.append(self._stop)
+
+    async def resume(self, call: BridgedCall) -> None:
+        """A restarted controller took up `call` (`callflow.seat.takeover`): the tracks still recording in
+        Asterisk are stopped, and registered once finished, as if this recorder had started them (never
+        started again: one file per name)."""
+        names = []
+        for kind in ("mix", "caller", "agent"):
+            name = f"{call.call_id}-{kind}"
+            try:
+                live = await self.client.get_live_recording(name)
+            except NotFound:
+                continue  # finished already (or never started): nothing to stop
+            target = str(live.get("target_uri", ""))
+            snoop_id = target[len("channel:"):] if target.startswith("channel:") else None
+            self.tracks[name] = Track(name, call.call_id, kind, snoop_id)
+            names.append(name)
+            if snoop_id is not None:
+                self._own(call.call_id, snoop_id)
+        call.data["recordings"] = names
         call.on_ended.append(self._stop)
 
     def of_call(self, call_id: str) -> list[Track]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -170,6 +170,9 @@ class SeatQueue:
         """Sessions of callers in the queue or in a bridged call, by call id."""
         self.bridged_call_hooks: list[Callable[[BridgedCall], None]] = []
         """Called with every new `BridgedCall` before it opens (attach on_answered/on_ended there)."""
+        self.taken_over_hooks: list[Callable[[BridgedCall], Awaitable[None]]] = []
+        """Called with every bridged call a restarted controller takes up (`callflow.seat.takeover`): it is
+        answered already; pick up what you had started for it (e.g. recordings still running)."""
         self.changed = asyncio.Condition()
         """Notified after every change of the seat (tests and the bench wait on it)."""
         self._wrap_up: dict[str, asyncio.TimerHandle] = {}
@@ -325,6 +328,16 @@ class SeatQueue:
 
         handle = loop.call_later(self.clock.real_seconds(seconds), fire)
         self._retries.add(handle)
+
+    def resume_call(self, agent_id: str, call_id: str) -> None:
+        """A restarted controller took up a bridged call (`callflow.seat.takeover`): its agent is on that
+        call here too (a member again if need be), and stays held until the call and wrap-up are over."""
+        now = self.now()
+        agent = self.seat.agents.get(agent_id) or self.seat.add_member(agent_id, now)
+        agent.reserved_for = call_id
+        agent.state, agent.since, agent.reason = AgentState.ON_CALL, now, call_id
+        self.seat.changes.append(StateChange(agent_id, AgentState.ON_CALL, now, call_id))
+        self._claimed[agent_id] = call_id
 
     async def release_stale_reservations(self) -> list[str]:
         """After a restart: let go of agents this controller held for calls it no longer has."""

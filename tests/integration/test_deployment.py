@@ -127,3 +127,16 @@ def test_kamailio_accepts_its_configuration(tmp_path: Path) -> None:
     broken = tmp_path / "broken.cfg"  # the check is real: a misspelt module parameter is refused
     broken.write_text(local.read_text(encoding="utf-8").replace('"ds_ping_interval"', '"ds_ping_intervl"'))
     assert subprocess.run([tool, "-c", "-f", str(broken)], capture_output=True, check=False).returncode != 0
+
+
+def test_every_asterisk_node_has_its_own_systemname_so_channel_ids_never_collide() -> None:
+    services = _compose_config("scale")["services"]
+    names = []
+    for node in ("asterisk-a", "asterisk-b"):
+        [conf] = [str(m).split(":")[0] for m in services[node]["volumes"] if str(m).split(":")[1] == "/etc/asterisk/asterisk.conf"]
+        parser = configparser.ConfigParser(inline_comment_prefixes=(";",))
+        parser.read_string(Path(conf).read_text(encoding="utf-8"))
+        names.append(parser["options"]["systemname"])
+    assert len(set(names)) == 2
+    controllers = {services[h]["environment"]["HOTLINE_NODE"] for h in ("hotline-a", "hotline-b")}
+    assert set(names) == controllers  # the node's name is the same for Asterisk and its controller

@@ -51,6 +51,7 @@ class FakeAsterisk:
         asterisk_id: str = "02:fc:00:00:00:01",
         spec: AriSpec | None = None,
         dialplan: dict[tuple[str, str], StasisExten | DialplanExten] | None = None,
+        system_name: str = "",
     ) -> None:
         self.sounds = dict(sounds or {})
         self.recordings_dir = recordings_dir
@@ -62,7 +63,7 @@ class FakeAsterisk:
         self.spec = spec or load_spec()
         self.validator = EventValidator(self.spec)
         self.dialplan = dict(DEFAULT_DIALPLAN if dialplan is None else dialplan)
-        self.ids = Ids()
+        self.ids = Ids(system_name=system_name)  # system_name: asterisk.conf `systemname` of a node
         self.channels: dict[str, Channel] = {}
         self.bridges: dict[str, Bridge] = {}
         self.playbacks: dict[str, Playback] = {}
@@ -346,7 +347,7 @@ class FakeAsterisk:
         await self._drop_everything()
         await self.drop_websockets()
         self.apps.clear()
-        self.ids = Ids(after=self.ids.epoch)
+        self.ids = Ids(after=self.ids.epoch, system_name=self.ids.system_name)
         self.started_at = ari_timestamp()
         self.notify()
 

@@ -41,14 +41,18 @@ class ChannelGone(Exception):
 class Ids:
     """Channel unique ids (`1796032829.12`) and name sequence numbers, as Asterisk hands them out."""
 
-    def __init__(self, after: int = 0) -> None:
+    def __init__(self, after: int = 0, system_name: str = "") -> None:
         # A restarted Asterisk starts a new epoch: its ids never repeat the old ones.
         self.epoch = max(int(time.time()), after + 1)
+        self.system_name = system_name
+        """asterisk.conf `systemname`: prefixes every unique id (`node-a-1796032829.12`), so the ids of
+        several Asterisk nodes never collide."""
         self._unique = itertools.count()
         self._names: dict[str, itertools.count[int]] = {}
 
     def unique(self) -> str:
-        return f"{self.epoch}.{next(self._unique)}"
+        prefix = f"{self.system_name}-" if self.system_name else ""
+        return f"{prefix}{self.epoch}.{next(self._unique)}"
 
     def sequence(self, tech: str) -> int:
         return next(self._names.setdefault(tech, itertools.count()))

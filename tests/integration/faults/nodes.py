@@ -22,9 +22,11 @@ from callflow.ari.client import AriClient
 from callflow.ari.events import Backoff
 from callflow.controller import Controller
 from callflow.seat.domain import SeatRules
+from callflow.seat.recording import CallRecorder
 from callflow.seat.reservations import SeatReservationRow, SeatReservations, SqlSeatReservations
 from callflow.seat.services import SeatConfig, SeatQueue
 from callflow.seat.store import SqlSeatStore
+from callflow.seat.takeover import SeatTakeover, SqlSeatCallLookup
 from callflow.services import DialplanSeatHandoff
 from hotline.db import Base
 from ivr.config import load_menu
@@ -42,6 +44,19 @@ NODE_CONFIG = SeatConfig(
     held_elsewhere_retry_s=2.0,
     rules=SeatRules(wait_limit_s=900.0, wrap_up_s=2.0, busy_skip_s=30.0),
 )
+
+
+@dataclass
+class KeptRecordings:
+    """Stands in for the recordings service: keeps what it is handed, and checks the file is there."""
+
+    fake: FakeAsterisk
+    kept: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def register_finished(self, name: str, call_id: str, kind: str, fmt: str = "wav") -> object:
+        assert name in self.fake.stored_recordings, f"recording {name} registered but not stored"
+        self.kept.append((name, call_id, kind))
+        return name
 
 
 async def create_tables(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -66,6 +81,9 @@ class Node:
     task: asyncio.Task[None] | None = None
     orders: RecordedOrders = field(default_factory=lambda: RecordedOrders([]))
     agents: list[str] = field(default_factory=list)
+    recorder: CallRecorder | None = None
+    takeover: SeatTakeover | None = None
+    recordings: KeptRecordings | None = None
 
     @property
     def records(self) -> SqlCallRecordStore:
@@ -94,12 +112,20 @@ class Node:
         factory = navigation_factory(ports)
         for arg in NAVIGATION_ARGS:
             controller.route(arg, factory)
+        if self.queue is not None:
+            # Call-flow time runs on across the restart, as wall time does in production (factor 1).
+            queue._origin, queue._origin_mono = self.queue._origin, self.queue._origin_mono
         self.client, self.controller, self.queue = client, controller, queue
+        if self.recordings is None:
+            self.recordings = KeptRecordings(self.fake)
+        self.recorder = CallRecorder(queue, self.recordings)
+        self.takeover = SeatTakeover(queue, SqlSeatCallLookup(self.sessions))
         for agent in self.agents:
             await queue.add_member(agent, name=f"坐席{agent}")
             await queue.login(agent, f"PJSIP/{agent}")
         self.task = asyncio.create_task(controller.run(), name=f"controller-{self.name}")
         await self.fake.wait_for_app("hotline")
+        await until(lambda: controller.stats.reconciles > 0, 5, f"{self.name}'s first reconcile")
         return controller
 
     async def kill(self) -> None:
@@ -141,7 +167,7 @@ async def start_node(name: str, tmp: Path, prompts: Path, sessions: async_sessio
     write_seat_prompts(prompts)
     fake = FakeAsterisk(
         sounds={"hotline": prompts}, recordings_dir=tmp / name / "spool", time_factor=0.02,
-        asterisk_id=f"02:fc:00:00:00:{len(name):02d}",
+        asterisk_id=f"02:fc:00:00:00:{len(name):02d}", system_name=name,
     )
     await fake.start()
     return Node(name, fake, sessions, prompts)

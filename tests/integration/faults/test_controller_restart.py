@@ -1,0 +1,113 @@
+"""The controller process is killed mid-call; Asterisk keeps the calls. A new controller reconciles from
+Asterisk and the database, takes the calls up, keeps their recordings (never a second one of the same
+name) and closes their records when they end: nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import wave
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from callflow.adapters.orm import CallRecordRow
+from callflow.seat.orm import SeatCallRow
+from hotline.db import make_engine, make_sessionmaker
+from tests.fakes.asterisk.parties import HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
+from tests.integration.faults.nodes import Node, create_tables, start_node, until
+
+
+@pytest.fixture
+async def node(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Node]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/hotline.sqlite3")
+    sessions = make_sessionmaker(engine)
+    await create_tables(sessions)
+    node = await start_node("node-a", tmp_path, menu_prompts, sessions)
+    try:
+        yield node
+    finally:
+        await node.stop()
+        await node.fake.stop()
+        await engine.dispose()
+    assert not node.fake.violations, node.fake.violations
+    assert not node.fake.problems, node.fake.problems
+
+
+async def settle(node: Node) -> None:
+    queue = node.queue
+    assert queue is not None and node.recorder is not None
+    await until(lambda: not queue.callers, 10, "the seat sessions to end")
+    await queue.flush()
+    await node.recorder.flush()
+
+
+async def only_call(node: Node) -> tuple[CallRecordRow, SeatCallRow]:
+    async with node.sessions() as db:
+        [seat] = (await db.execute(select(SeatCallRow))).scalars().all()
+        record = await db.get(CallRecordRow, seat.call_id)
+    assert record is not None
+    return record, seat
+
+
+def seconds(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+async def test_a_recorded_call_survives_the_controller_and_is_recorded_once_to_the_end(node: Node) -> None:
+    node.add_agent("agent101", answer_after=1.0, script=[WaitUntilBridged(), Wait(30), HangUp()])
+    await node.start()
+    fake = node.fake
+    call = await node.caller([WaitUntilHungUp()], number="13800000001")
+    assert await fake.wait_until(lambda: len(fake.live_recordings) == 3, 10), "mix + caller + agent tracks"
+    assert node.queue is not None
+    await node.queue.flush()  # the answered call's records are written (milliseconds after the answer)
+
+    await node.kill()  # mid-call: caller and agent go on talking, the recordings go on
+    await asyncio.sleep(0.1)  # 5 s of call-flow time without a controller
+    assert call.alive and call.channel.bridge is not None and len(fake.live_recordings) == 3
+    await node.start()
+
+    await call.finished(30)
+    await settle(node)
+    record, seat = await only_call(node)
+    call_id = seat.call_id
+    assert node.takeover is not None and node.takeover.taken_over == [call_id]
+    assert seat.disposition == "answered" and seat.agent_id == "agent101" and seat.ended_by == "agent"
+    assert seat.ended_at is not None and seat.talk_s is not None and seat.talk_s >= 28
+    assert record.ended_at is not None and record.channel_id == call.id
+    names = {f"{call_id}-mix", f"{call_id}-caller", f"{call_id}-agent"}
+    started = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/record")]
+    assert sorted(r.query.get("name") for r in started) == sorted(names), "each track started once"
+    assert names <= set(fake.stored_recordings)
+    assert seconds(fake.stored_recordings[f"{call_id}-mix"]) >= 28, "the mix covers the whole talk"
+    assert node.recordings is not None and sorted(n for n, _, _ in node.recordings.kept) == sorted(names)
+    bridge_deletes = [r for r in fake.requests if r.method == "DELETE" and r.path.endswith(f"seat-call-{call_id}")]
+    assert len(bridge_deletes) == 1, "the bridge lived until the call ended"
+    await fake.wait_empty()
+
+
+async def test_a_caller_waiting_in_the_queue_is_taken_up_and_answered(node: Node) -> None:
+    phone = node.fake.add_endpoint("PJSIP/agent201", answer_after=8.0, script=[WaitUntilBridged(), Wait(3), HangUp()])
+    node.agents.append("agent201")
+    await node.start()
+    fake = node.fake
+    call = await node.caller([WaitUntilHungUp()], number="13800000002")
+    assert await fake.wait_until(lambda: len(phone.calls) == 1, 10), "the agent's phone rings"
+    assert node.queue is not None
+    await node.queue.flush()
+
+    await node.kill()  # while the agent's phone rings and the caller hears music on hold
+    await node.start()
+
+    await call.finished(30)
+    await settle(node)
+    _, seat = await only_call(node)
+    assert [r["outcome"] for r in seat.rung] == ["controller-restart", "answered"]
+    assert seat.disposition == "answered" and seat.agent_id == "agent201" and seat.ended_at is not None
+    first_leg = phone.calls[0]
+    assert not first_leg.alive and len(phone.calls) == 2, "the leg rung by the dead controller was hung up"
+    assert call.music_on_hold is None
+    await fake.wait_empty()
