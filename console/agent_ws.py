@@ -33,6 +33,7 @@ from callflow.seat.domain import SeatError
 from callflow.seat.services import SeatQueue
 from console import agent_domain as desk
 from console.adapters.agent_store import AgentDeskStore
+from console.auth.domain import SESSION_COOKIE
 from console.auth.identity import signed_in
 from console.auth.services import SignedIn
 from hotline.app import SESSIONS, SETTINGS
@@ -46,6 +47,10 @@ SUGGEST_EVERY_S = 1.0
 """Knowledge suggestions are refreshed at most this often (real seconds) while finals arrive."""
 REFRESH_S = 0.5
 """The seat and expert state are compared at least this often (and on every seat change)."""
+RECHECK_S = 60.0
+"""The console session is checked again this often (and before every command): signed out → closed."""
+SIGNED_OUT = 4401
+"""WebSocket close code when the console session has ended (the page then goes to the sign-in page)."""
 
 
 def _dumps(value: Any) -> str:
@@ -175,7 +180,10 @@ class CallView:
 class Viewer:
     """One open agent console (one WebSocket)."""
 
-    def __init__(self, desk_: AgentDesk, ws: web.WebSocketResponse, signed: SignedIn, agent_id: str | None) -> None:
+    def __init__(
+        self, desk_: AgentDesk, ws: web.WebSocketResponse, signed: SignedIn, agent_id: str | None, token: str = ""
+    ) -> None:
+        self.token = token
         self.desk = desk_
         self.app = desk_.app
         self.ws = ws
@@ -220,6 +228,21 @@ class Viewer:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+    async def still_signed_in(self) -> bool:
+        """The session is still alive (not signed out, expired or deactivated); otherwise close."""
+        from console.auth.identity import SIGN_IN
+
+        if SIGN_IN in self.app and await self.app[SIGN_IN].resolve(self.token) is not None:
+            return True
+        await self.ws.close(code=SIGNED_OUT, message="会话已结束，请重新登录".encode())
+        return False
+
+    async def recheck(self) -> None:
+        while not self.ws.closed:
+            await asyncio.sleep(RECHECK_S)
+            if not await self.still_signed_in():
+                return
 
     # --- seat state ---
     def seat_state(self) -> dict[str, Any]:
@@ -674,7 +697,8 @@ async def agent_ws(request: web.Request) -> web.StreamResponse:
     found = desk_of(request.app)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
-    viewer = Viewer(found, ws, signed, agent_id_for(request, signed, found.queue))
+    token = request.cookies.get(SESSION_COOKIE, "")
+    viewer = Viewer(found, ws, signed, agent_id_for(request, signed, found.queue), token)
     found.viewers.add(viewer)
     try:
         await viewer.send(
@@ -682,6 +706,7 @@ async def agent_ws(request: web.Request) -> web.StreamResponse:
             agent_id=viewer.agent_id, pause_reasons=list(desk.PAUSE_REASONS),
         )
         viewer.spawn(viewer.watch_seat(), "agent-seat")
+        viewer.spawn(viewer.recheck(), "agent-session")
         call = found.current_call(viewer.agent_id or "")
         if call is not None:
             viewer.spawn(viewer.call_bridged(call), "agent-pop")
@@ -693,6 +718,8 @@ async def agent_ws(request: web.Request) -> web.StreamResponse:
             except ValueError:
                 await viewer.fail(None, "agent-bad-message", "消息不是合法的 JSON (invalid JSON)")
                 continue
+            if not await viewer.still_signed_in():
+                break
             if isinstance(data, dict):
                 viewer.spawn(viewer.handle(data), f"agent-cmd-{data.get('type')}")
     finally:

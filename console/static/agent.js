@@ -36,7 +36,8 @@
     if (agent) { url += "?agent=" + encodeURIComponent(agent); }
     ws = new WebSocket(url);
     ws.onopen = function () { retry = 500; link(true, "已连接"); };
-    ws.onclose = function () {
+    ws.onclose = function (event) {
+      if (event.code === 4401) { location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search)); return; }
       link(false, "连接已断开，" + Math.round(retry / 1000 * 10) / 10 + " 秒后重连");
       setTimeout(connect, retry); retry = Math.min(retry * 2, 10000);
     };
@@ -84,6 +85,7 @@
     clear($("transcript")); clear($("suggestions")); $("order-result").textContent = "";
     $("expert-state").textContent = ""; expertButtons("none");
     document.title = "来电 " + m.caller_number + " · 坐席工作台";
+    $("announce").textContent = "新来电：" + m.caller_number + (m.hints.length ? "，有重复来电提示" : "");
   }
   function ended(m) {
     if (m.call_id !== callId) { return; }

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientWebSocketResponse, WSServerHandshakeError, web
+from aiohttp import ClientWebSocketResponse, WSMsgType, WSServerHandshakeError, web
 from aiohttp.test_utils import TestClient
 
 from asr.transcript import Segment
@@ -264,7 +264,8 @@ async def test_an_answer_on_the_line_closes_the_order_with_the_knowledge_entry_u
     assert busy["error"] == "seat-agent-busy"  # not while talking
     await desk.fake.remote_hangup(call.channel)
     await next_of(ws, "call.ended")
-    await next_of(ws, "seat", state="wrap_up")
+    agent = desk.app[SEAT_QUEUE].seat.agents[AGENT]
+    assert await desk.fake.wait_until(lambda: agent.reserved_for is None, 5)  # wrapping up (5 s), or free again
     await ws.send_json({"type": "seat.pause", "reason": "培训", "ref": 4})
     paused = await next_of(ws, "seat", state="paused")
     assert (paused["state_zh"], paused["reason"]) == ("示忙", "培训")
@@ -284,12 +285,37 @@ async def test_without_a_session_from_another_site_or_as_a_unit_the_websocket_is
     page = await desk.client.get("/agent")
     assert page.status == 200 and "坐席工作台" in await page.text()
 
+    ws = await desk.open()
+    await next_of(ws, "hello")
+    csrf = csrf_of(await (await desk.client.get("/agent")).text())
+    await desk.client.post("/logout", data={"csrf_token": csrf}, allow_redirects=False)
+    await ws.send_json({"type": "kb.search", "q": "社保"})  # the next command finds the session ended
+    closed = await asyncio.wait_for(ws.receive(), 5)
+    while closed.type == WSMsgType.TEXT:  # pushes already under way
+        closed = await asyncio.wait_for(ws.receive(), 5)
+    assert (closed.type, ws.close_code) == (WSMsgType.CLOSE, 4401)
+
     desk.client.session.cookie_jar.clear()
     await desk.sign_in("wang.market")
     with pytest.raises(WSServerHandshakeError) as refused:
         await desk.open()
     assert refused.value.status == 403
     assert (await desk.client.get("/agent")).status == 403
+
+
+async def test_a_supervisor_watches_an_agents_desk(desk: Desk) -> None:
+    await desk.sign_in("sun.supervisor")
+    page = await desk.client.get(f"/agent?agent={AGENT}")
+    assert page.status == 200 and f"查看坐席 {AGENT}" in await page.text()
+    ws = await desk.client.ws_connect(
+        f"/agent/ws?agent={AGENT}", headers={"Origin": str(desk.client.make_url("/")).rstrip("/")}
+    )
+    assert (await next_of(ws, "hello"))["agent_id"] == AGENT
+    call = await desk.fake.place_call(number="13712340003", script=[*TO_POLICY_QUERY, WaitUntilBridged(), WaitUntilHungUp()])
+    assert (await next_of(ws, "call.bridged"))["caller_number"] == "13712340003"
+    await desk.fake.remote_hangup(call.channel)
+    await next_of(ws, "call.ended")
+    await ws.close()
 
 
 async def _row(desk: Desk, sql: str, **params: Any) -> Any:
@@ -368,7 +394,7 @@ async def test_after_the_call_the_transcription_draft_is_offered_and_its_work_or
     draft = (await asyncio.to_thread(default_extractor)).draft(turns).to_dict()
     jobs = desk.app[TRANSCRIPTION_QUEUE]
     # the recorder may have queued the call's tracks already; with both parties' tracks the job is due now
-    await jobs.enqueue(call_id, [TrackRef(f"{call_id}-{kind}", kind, str(tmp_path / f"{kind}.wav")) for kind in ("caller", "agent")])
+    await jobs.enqueue(call_id, [TrackRef(f"{call_id}-test-{kind}", kind, str(tmp_path / f"{kind}.wav")) for kind in ("caller", "agent")])
     job = await jobs.claim("test-worker", timedelta(minutes=1))
     assert job is not None and job.call_id == call_id, (job, await jobs.get(call_id))
     await jobs.save_result(job, "test-worker", transcript, draft)
