@@ -50,6 +50,11 @@ class TextQueue(Protocol):
     ) -> bool: ...
 
 
+def _closure_order(survey: SurveyRow) -> tuple[datetime, int]:
+    """The order the survey message listed them in: oldest closure first."""
+    return survey.created_at, survey.id
+
+
 class SurveyReplies:
     """The `ReplyHandler` backed by the survey tables."""
 
@@ -91,7 +96,8 @@ class SurveyReplies:
             await self._rate(survey.id, survey.workorder_number, rating, comment, now)
             await self._sending.link_inbound(sms.message_sid, survey.id)
         if match.clarify:
-            await self._clarify(sms, [s for s in open_rows if s.workorder_number in match.clarify], now)
+            asked = sorted((s for s in open_rows if s.workorder_number in match.clarify), key=_closure_order)
+            await self._clarify(sms, asked, now)
 
     async def _rate(self, survey_id: int, number: str, rating: Rating, comment: str | None, at: datetime) -> None:
         if not await self._store.rate(survey_id, rating.value, "sms", at, comment):

@@ -7,7 +7,7 @@
 - Outbox rows of kind `sms.caller` (queued by ticketing) are delivered through the gateway.
 - The survey loop: `survey.send` / `survey.flush` rows go out through `SurveySender`; the webhooks record
   into the survey tables (`SqlSmsEventLog`) and hand replies to `SurveyReplies`, which rates through
-  `WORK_ORDER_RATINGS` (`TicketingRatings` until the review loop takes over). `SURVEY_STORE` and
+  `WORK_ORDER_RATINGS` (the review loop, `ReviewLoop`). `SURVEY_STORE` and
   `WORK_ORDER_RATINGS` are filled once the database is up, for other survey channels to reuse.
 - `GET /api/v1/sms/outbox` (agents, supervisors, admins) lists the local outbox: what would have been sent.
 """
@@ -136,10 +136,10 @@ def _now_of(app: web.Application) -> Callable[[], datetime]:
 
 
 def _ratings(app: web.Application) -> WorkOrderRatings:
-    from sms_feedback.ticketing_ratings import TicketingRatings
-    from ticketing.web import WORKORDERS
+    """The review loop (差评整改): evaluate, and on a bad rating the three lists and the reopening."""
+    from sms_feedback.reviews_web import review_loop_for
 
-    return TicketingRatings(app[WORKORDERS])
+    return review_loop_for(app)
 
 
 async def _surveys(app: web.Application) -> AsyncIterator[None]:

@@ -7,16 +7,21 @@ signed by the `twilio` library's `RequestValidator`, and reads the tables back.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import atexit
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
 
@@ -133,17 +138,39 @@ class SurveyHarness:
             return (await session.scalars(select(WorkOrderRow).where(WorkOrderRow.number == number))).one()
 
 
+_TEMPLATES: dict[str, Path] = {}
+
+
+async def _migrated(url: str) -> None:
+    """Migrate the database; an SQLite file is a copy of one migrated once per test run (faster)."""
+    target = make_url(url)
+    if target.get_backend_name() != "sqlite" or not target.database:
+        await upgrade_async(url)
+        return
+    if "sqlite" not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="survey-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "hotline.sqlite3"
+        await upgrade_async(f"sqlite+aiosqlite:///{template}")
+        _TEMPLATES["sqlite"] = template
+    shutil.copyfile(_TEMPLATES["sqlite"], target.database)
+
+
 @asynccontextmanager
 async def survey_harness(
     settings: Settings,
     aiohttp_client: Any,
     aiohttp_server: Any,
-    gateway: SmsGateway | None = None,
+    *,
+    fake: FakeTwilio | None = None,
+    wrap: Callable[[SmsGateway], SmsGateway] | None = None,
     start: datetime | None = None,
 ) -> AsyncIterator[SurveyHarness]:
-    """The service on `settings.database_url` (migrated here) with Twilio configured at the fake."""
-    await upgrade_async(settings.database_url)
-    fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    """The service on `settings.database_url` (migrated here) with Twilio configured at the fake;
+    `wrap` puts something around the real Twilio gateway (a fault to inject)."""
+    await _migrated(settings.database_url)
+    fake = fake or FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN)
+    fake.account_sid, fake.auth_token = ACCOUNT_SID, AUTH_TOKEN
     server = await aiohttp_server(fake.app())
     base = str(server.make_url("")).rstrip("/")
     configured = replace(
@@ -156,7 +183,8 @@ async def survey_harness(
     )
     clock = Clock(start or local(12, 1, 10))
     twilio = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, SENDER, api_base_url=base, timeout=2)
-    overrides: dict[Any, Any] = {BACKGROUND: False, NOW: clock.now, SMS_GATEWAY: gateway or twilio}
+    gateway = wrap(twilio) if wrap is not None else twilio
+    overrides: dict[Any, Any] = {BACKGROUND: False, NOW: clock.now, SMS_GATEWAY: gateway}
     client = await aiohttp_client(create_app(configured, overrides=overrides))
     try:
         yield SurveyHarness(client, clock, fake, configured)
