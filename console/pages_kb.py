@@ -40,8 +40,9 @@ def _service(request: web.Request) -> KnowledgeService:
 
 
 def number(value: str) -> int | None:
-    """A row id typed or posted: ASCII digits that fit a 64-bit column, else None (² or 30 digits are not ids)."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+    """A row id typed or posted: ASCII digits that fit the id column (32-bit on PostgreSQL), else None
+    (², 30 digits or 2147483648 are not ids)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 and int(value) < 2**31 else None
 
 
 def _unit_scope(request: web.Request, signed: SignedIn) -> int | None:

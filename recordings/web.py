@@ -97,7 +97,7 @@ def _remote(request: web.Request) -> str | None:
 
 def _id(request: web.Request) -> int:
     raw = request.match_info["id"]
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):  # "²" or 20 digits never name a row
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) < 2**31):  # "²", 2^31: no row
         raise RecordingsError("录音编号须为数字 (recording id must be a number)")
     return int(raw)
 

@@ -101,11 +101,14 @@ async def next_number(session: AsyncSession, day: date) -> str:
     return format_number(day, int(seq))
 
 
+MAX_ROW_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
+
+
 def as_row_id(ref: int | str) -> int | None:
-    """`ref` as a row id when it is one: ASCII digits that fit a 64-bit column ("²" or 20 digits are not)."""
+    """`ref` as a row id when it is one: ASCII digits that fit the id column ("²" or 2147483648 do not)."""
     if isinstance(ref, int):
-        return ref
-    if ref.isascii() and ref.isdigit() and len(ref) <= 18:
+        return ref if 0 <= ref <= MAX_ROW_ID else None
+    if ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) <= MAX_ROW_ID:
         return int(ref)
     return None
 
