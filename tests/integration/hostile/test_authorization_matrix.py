@@ -121,6 +121,17 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/reports/ranking"):                          "- - - - + + -",
     ("GET", "/reports/ranking.csv"):                      "- - - - + + -",
     ("GET", "/reports/files/{name}/{file}"):              "- - - - 0 0 -",  # no report generated here
+    ("GET", "/api/v1/reviews/rectifications"):           "- + + + + + +",  # lists: unit staff see their unit
+    ("GET", "/api/v1/reviews/bad-reviews"):               "- + + + + + +",
+    ("GET", "/api/v1/reviews/responsibilities"):          "- + + + + + +",
+    ("GET", "/api/v1/reviews/unrated"):                   "- + + + + + +",
+    ("GET", "/api/v1/reviews/figures"):                   "- + + + + + +",
+    ("GET", "/api/v1/reviews/{id}"):                      "- 0 0 0 0 0 0",  # no review exists here
+    ("POST", "/api/v1/reviews/{id}/rectified"):           "- - 0 0 0 0 0",
+    ("POST", "/api/v1/reviews/{id}/close"):               "- - - - 0 0 -",
+    ("GET", "/reports/accountability"):                   "- - - - + + -",
+    ("GET", "/unit/reviews"):                             "- - + + + + +",
+    ("POST", "/unit/reviews/{review_id}/{action}"):       "- - 0 0 0 0 0",
     ("GET", "/agent/ws"):                                 "- - - - - - -",  # a plain GET without Origin/upgrade
 }
 
@@ -148,6 +159,7 @@ def concrete(h: Hostile, path: str) -> str:
         "unit_id": str(h.units["scjgj"]),
         "entry_id": h.ids["entry"],
         "expert_id": h.ids["expert"],
+        "review_id": "1",
         "name": "2026-10",
         "file": "report.pdf",
     }
@@ -155,6 +167,8 @@ def concrete(h: Hostile, path: str) -> str:
         values["id"] = h.ids["recording"]
     elif path.startswith("/api/v1/experts/"):
         values["id"] = h.ids["expert"]
+    elif path.startswith("/api/v1/reviews/"):
+        values["id"] = "1"  # no review exists here: allowed roles find nothing
     else:
         values["id"] = h.ids["entry"]
     if "/expert/" in path:
@@ -163,6 +177,8 @@ def concrete(h: Hostile, path: str) -> str:
         values["action"] = "pause"
     elif path.startswith("/unit/orders/"):
         values["action"] = "sign"
+    elif path.startswith("/unit/reviews/"):
+        values["action"] = "rectified"
     values["op"] = "create" if "/users/" in path or "/units/" in path else "override"
     for name, value in values.items():
         path = path.replace("{" + name + "}", value)
@@ -178,7 +194,7 @@ def body(h: Hostile, method: str, path: str) -> dict[str, Any]:
         "discard": {"reason": "重复来电"},
         "dispatch": {"unit_id": h.units["scjgj"]},
         "reply": {"reply": "已答复企业"},
-        "close": {"result": "已办结"},
+        "close": {"result": "已办结", "reason": "督办结束"},  # a work order's, a review's
         "return": {"reason": "不属于本单位职责"},
         "evaluate": {"rating": "satisfied"},
         "reopen": {"reason": "企业不满意"},
@@ -193,6 +209,7 @@ def body(h: Hostile, method: str, path: str) -> dict[str, Any]:
         "/api/v1/seat/agents": {"action": "pause", "agent": "agent101"},
         "/api/v1/seat/members": {"agent": "agent101", "endpoint": "PJSIP/agent101"},
         "expert": {"topic": "食品安全"},
+        "rectified": {"text": "已整改并回访"},
     }
     if path.startswith("/api/v1/kb/entries/") and method == "PATCH":
         return {"answer": "网上办理（更新）。"}
