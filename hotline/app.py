@@ -75,6 +75,7 @@ def _package_setups() -> list[Any]:
     from knowledge.web import setup as knowledge
     from recordings.web import setup as recordings
     from reports.web import setup as reports
+    from sms_feedback.channels_web import setup as survey_channels
     from sms_feedback.reviews_web import setup as reviews
     from sms_feedback.web import setup as sms
     from ticketing.background import setup as ticketing_background
@@ -94,6 +95,7 @@ def _package_setups() -> list[Any]:
         transcription,  # call recordings → transcription jobs → draft work orders
         sms,
         reviews,  # the review loop (差评整改) after the surveys
+        survey_channels,  # the rating link page and the phone survey (电话回访), on the survey services
         knowledge,
         recordings,
         reports,  # before the console: its pages read the reports service

@@ -181,9 +181,8 @@ class RatingPage:
         return survey
 
     async def _matter(self, survey: SurveyRow) -> str | None:
-        carried = getattr(survey, "matter", None)
-        if carried:
-            return str(carried)
+        if survey.matter:
+            return survey.matter
         if self.matters is None:
             return None
         try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,11 +22,6 @@ from sms_feedback.domain.phone_schedule import SurveyCallFacts
 
 CALLING = "calling"
 UNREACHABLE = "unreachable"
-
-
-def _delivery_failed_column() -> Any:
-    """The survey's SMS failure time, once the sending side records it (column `delivery_failed_at`)."""
-    return getattr(SurveyRow, "delivery_failed_at", None)
 
 
 @dataclass(frozen=True)
@@ -56,9 +50,7 @@ class SqlSurveyChannels:
 
     async def call_candidates(self, sent_before: datetime) -> list[CallCandidate]:
         """Open surveys sent before `sent_before` (or whose SMS failed), with their attempts so far."""
-        failed = _delivery_failed_column()
-        sent_long_ago = SurveyRow.sent_at <= sent_before
-        condition = or_(sent_long_ago, failed.is_not(None)) if failed is not None else sent_long_ago
+        condition = or_(SurveyRow.sent_at <= sent_before, SurveyRow.delivery_failed_at.is_not(None))
         async with self._sessions() as session:
             surveys = list(
                 (
@@ -81,7 +73,7 @@ class SqlSurveyChannels:
             tried = attempts[survey.id]
             facts = SurveyCallFacts(
                 sent_at=survey.sent_at,
-                delivery_failed_at=getattr(survey, "delivery_failed_at", None),
+                delivery_failed_at=survey.delivery_failed_at,
                 rated=survey.state == "rated",
                 attempts_made=len(tried),
                 last_attempt_at=tried[-1].started_at if tried else None,

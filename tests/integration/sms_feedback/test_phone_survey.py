@@ -261,3 +261,19 @@ async def test_a_reply_that_arrives_during_the_call_wins_and_the_key_is_not_coun
     assert survey.ticketing.evaluated == [] and survey.ticketing.reopened == []
     [attempt] = await survey.channels.attempts_of(survey_id)
     assert attempt.detail is not None and "已由其他渠道评价" in attempt.detail
+
+
+async def test_a_failed_sms_is_called_at_the_next_slot_without_waiting_a_day(survey: Survey) -> None:
+    survey.fake.add_endpoint("PJSIP/trunk", answer_after=1.0, script=[WaitForPlayback(KEYS), Press("1")])
+    row = await survey.store.create(9, "YS20250610009", PHONE, SENT_AT - timedelta(hours=1))
+    assert await survey.store.sending.begin_sending([row.id], SENT_AT) == [row.id]
+    await survey.store.sending.finish_sending(
+        [row.id], message_sid=None, status="failed", failed_at=SENT_AT + timedelta(minutes=1)
+    )
+    survey.at(SENT_AT + timedelta(minutes=5))  # Tuesday 10:05: the next slot is 14:30 the same day
+    waiting = await survey.surveys.check_once()
+    assert waiting.placed == [] and waiting.next_call_at == datetime(2025, 6, 10, 14, 30, tzinfo=SHANGHAI)
+    survey.at(datetime(2025, 6, 10, 14, 30, tzinfo=SHANGHAI))
+    report = await survey.surveys.check_once()
+    assert await asyncio.wait_for(report.placed[0].ended, 10) == "rated"
+    assert (await survey.state_of(row.id)).rating == "satisfied"
