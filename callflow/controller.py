@@ -45,6 +45,7 @@ class ControllerStats:
     reconciles: int = 0
     orphans_cleaned: int = 0
     resumed_new: int = 0
+    asterisk_restarts: int = 0
     peak_calls: int = 0
     dispatch_seconds: float = field(default=0.0)
 
@@ -111,6 +112,11 @@ class Controller:
         self.keep_recent = 1000
         self.listeners: dict[str, list[Callable[[Event], None]]] = {}
         self.reconcilers: list[Reconciler] = []
+        self.asterisk_started: str | None = None
+        """Asterisk's startup time at the last reconcile (`GET /asterisk/info`)."""
+        self.asterisk_restarted = False
+        """True from a reconcile that found Asterisk restarted (its startup time changed) until the next one:
+        every call it had is gone, and the sessions that end now end because of that."""
         """Take-overs run by `reconcile` before it treats unowned channels as new and bridges as orphans."""
 
     # --- configuration ---
@@ -276,6 +282,7 @@ class Controller:
     async def reconcile(self) -> None:
         """Compare what Asterisk has with what we have; called on every (re)connection."""
         self.stats.reconciles += 1
+        await self._check_restart()
         app = await self.client.get_application(self.app)
         channels = {str(c["id"]): c for c in await self.client.list_channels()}
         bridges = {str(b["id"]): b for b in await self.client.list_bridges()}
@@ -319,6 +326,23 @@ class Controller:
             log.info("reconcile: destroying orphaned bridge %s", bridge_id)
             self.stats.orphans_cleaned += 1
             await self.client.destroy_bridge(bridge_id)
+
+
+    async def _check_restart(self) -> None:
+        """ARI sends nothing when Asterisk restarts (FullyBooted is an AMI event): its startup time tells."""
+        try:
+            info = await self.client.request("GET", "/asterisk/info", {"only": "status"})
+        except AriError as exc:
+            log.warning("reconcile: Asterisk's status unknown (%s)", exc)
+            return
+        started = str(((info or {}).get("status") or {}).get("startup_time", "")) if isinstance(info, dict) else ""
+        self.asterisk_restarted = bool(started and self.asterisk_started and started != self.asterisk_started)
+        if self.asterisk_restarted:
+            self.stats.asterisk_restarts += 1
+            log.warning("Asterisk restarted (%s → %s): its calls are gone; closing their records",
+                        self.asterisk_started, started)
+        if started:
+            self.asterisk_started = started
 
 
 def _stasis_args(channel: Event, app: str) -> list[str] | None:

@@ -155,8 +155,8 @@ class CallRecorder:
             if track.state == "recording":
                 try:
                     await self.client.stop_live_recording(track.name)
-                except NotFound:
-                    pass  # already finished (its bridge or channel went away)
+                except NotFound:  # finished already: its bridge or channel went away, maybe unheard
+                    await self._finished_unheard(track)
                 except AriError as exc:
                     log.warning("call %s: could not stop %s: %s", call.call_id, track.name, exc)
             if track.snoop_id is not None:
@@ -166,6 +166,24 @@ class CallRecorder:
                     log.warning("call %s: could not hang up snoop %s: %s", call.call_id, track.snoop_id, exc)
                 if session is not None:
                     session.helper_channels.discard(track.snoop_id)
+
+    async def _finished_unheard(self, track: Track) -> None:
+        """A track that ended while we could not hear its RecordingFinished (event socket down, Asterisk
+        restarted: its file is on disk, cut there) is kept like any other."""
+        await asyncio.sleep(0)  # a RecordingFinished already on its way is handled first
+        if track.state != "recording":
+            return
+        try:
+            stored = await self.client.get_stored_recording(track.name)
+        except AriError as exc:
+            log.warning("call %s: recording %s unknown to Asterisk (%s)", track.call_id, track.name, exc)
+            stored = None
+        if stored is None:
+            track.state = "failed"
+            log.error("call %s: recording %s ended unheard and is not stored", track.call_id, track.name)
+            return
+        log.info("call %s: recording %s ended before we stopped it; keeping what is stored", track.call_id, track.name)
+        self._finished({"recording": {"name": track.name}})
 
     # --- events (through Controller.listen) ---
     def _snoop_entered(self, event: Event) -> None:

@@ -95,6 +95,12 @@ class QueuedCallerSession(CallSession):
     async def shutdown(self) -> None:
         self._save()
 
+    async def resume(self, channel: Event | None) -> None:
+        """After a reconnect: a caller's channel that is gone vanished while we were away (or with Asterisk)."""
+        if channel is None:
+            why = "asterisk-restart" if self.queue.controller.asterisk_restarted else "vanished"
+            await self.on_StasisEnd({"type": "StasisEnd", "channel": {"id": self.channel_id}, "vanished": why})
+
     # --- the queue tells us whom to ring ---
     async def on_SeatRing(self, event: Event) -> None:
         agent_id = str(event["agent_id"])
@@ -108,6 +114,7 @@ class QueuedCallerSession(CallSession):
         self.helper_channels.add(leg_id)
         self.queue.controller.adopt(leg)
         self.seat_call.rung.append({"agent": agent_id, "at": self.queue.now().isoformat(), "outcome": "ringing"})
+        self._save()  # written as it rings: a controller that dies now leaves who was rung behind
         try:
             await self.client.request(
                 "POST",
@@ -277,12 +284,15 @@ class QueuedCallerSession(CallSession):
         for leg_id in list(self.agent_legs):
             await self.client.hangup_if_present(leg_id)
         self.agent_legs.clear()
+        vanished = event.get("vanished")
         if self.bridged is not None and self.bridged.ended_at is None:
             self.bridged.left(self.channel_id, now)
-            await self._end_bridged_call("caller")
+            await self._end_bridged_call(str(vanished or "caller"))
         await self._destroy_holding_bridge()
         self.stage = "ended"
         self.seat_call.ended_at = now
+        if vanished:  # not heard hanging up: it vanished (with Asterisk, or while our socket was down)
+            self.seat_call.ended_by = str(vanished)
         if self.seat_call.disposition == "waiting":
             self.seat_call.disposition = "abandoned"
         self.finish()

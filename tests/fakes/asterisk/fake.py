@@ -16,7 +16,7 @@ from callflow.clock import ScaledClock
 
 from .audio import CORE_SOUNDS, SOUND_EXTENSIONS, VoiceSegment, sound_file_duration
 from .dialplan import CAUSES, DEFAULT_DIALPLAN, DialplanExten, StasisExten
-from .media import RtpImpairment, RtpStream
+from .media import RtpImpairment, RtpStream, finalize_recording
 from .model import (
     AriError,
     Bridge,
@@ -343,9 +343,15 @@ class FakeAsterisk:
     async def restart(self) -> None:
         """Asterisk restarts: every channel, bridge, playback and live recording vanishes without an
         event, every WebSocket closes and every application registration is forgotten. Stored
-        recordings (files) survive. Clients reconnect and find nothing (`GET /channels` → [])."""
-        await self._drop_everything()
+        recordings (files) survive — and so do the files of recordings that were running, cut at the
+        restart, as Asterisk leaves them on disk (their RecordingFinished goes to no socket).
+        Clients reconnect and find nothing (`GET /channels` → [])."""
         await self.drop_websockets()
+        for rec in list(self.live_recordings.values()):
+            if rec.state == "recording":
+                rec.ended_by = "restart"
+                finalize_recording(self, rec)
+        await self._drop_everything()
         self.apps.clear()
         self.ids = Ids(after=self.ids.epoch, system_name=self.ids.system_name)
         self.started_at = ari_timestamp()
