@@ -19,6 +19,15 @@ from sms_feedback.adapters.orm import DeliveryStatusRow, InboundMessageRow, OptO
 
 OPEN_STATES = ("pending", "sent")
 FAILED_STATUSES = ("failed", "undelivered")
+# how far along a message is, by Twilio status: callbacks may arrive out of order, the furthest one counts
+_STAGES = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
+
+
+def _stage(status: str | None) -> int:
+    """Unknown / local statuses first; final failures (failed, undelivered, canceled) after delivered."""
+    if status is None:
+        return -1
+    return _STAGES.get(status, 4 if status in (*FAILED_STATUSES, "canceled") else 0)
 
 
 class SqlSurveyStore:
@@ -286,14 +295,13 @@ class SqlSurveySending:
                     DeliveryStatusRow(message_sid=message_sid, status=status, error_code=error_code, received_at=at)
                 )
                 await session.flush()
-                values: dict[str, object] = {"delivery_status": status}
-                if status in FAILED_STATUSES:
-                    values["delivery_failed_at"] = at
-                await session.execute(
-                    update(SurveyRow)
-                    .where(SurveyRow.message_sid == message_sid, SurveyRow.delivery_failed_at.is_(None))
-                    .values(**values)
-                )
+                carried = (await session.scalars(select(SurveyRow).where(SurveyRow.message_sid == message_sid))).all()
+                for survey in carried:
+                    if survey.delivery_failed_at is not None or _stage(status) < _stage(survey.delivery_status):
+                        continue  # a failure stays; a receipt overtaken by a later one changes nothing
+                    survey.delivery_status = status
+                    if status in FAILED_STATUSES:
+                        survey.delivery_failed_at = at
         except IntegrityError:
             return False
         return True

@@ -103,3 +103,17 @@ async def test_receipts_are_kept_once_and_a_failure_is_not_undone_by_a_late_rece
 
     (row,) = await store.open_sent_to(phone_of(4))
     assert (row.delivery_status, row.delivery_failed_at) == ("undelivered", failed_at)
+
+
+async def test_a_receipt_arriving_after_a_later_one_does_not_move_the_status_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    store = SqlSurveySending(sessions)
+    survey = await store.create_once(closure(51), AT)
+    sid = "SM" + "d" * 32
+    await store.begin_sending([survey.id], AT)
+    await store.finish_sending([survey.id], message_sid=sid, status="queued")
+    assert await store.record_status(sid, "delivered", None, AT + timedelta(minutes=2))
+    assert await store.record_status(sid, "sent", None, AT + timedelta(minutes=1))
+    (row,) = await store.open_sent_to(phone_of(5))
+    assert (row.delivery_status, row.delivery_failed_at) == ("delivered", None)
