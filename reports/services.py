@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from reports.adapters.render import write_report
 from reports.adapters.store import ReportFolder, StoredReport
 from reports.domain.accountability import AccountabilityList, OrderSigns, TrailEvent, accountability
 from reports.domain.figures import PeriodFigures
@@ -24,6 +23,7 @@ from reports.domain.opinions import summarize
 from reports.domain.periods import due_reports, previous_period, same_period_last_year
 from reports.domain.ranking import RankedUnit, RankingWeights, rank_units
 from reports.domain.report import BadReview, ReportContent
+from sms_feedback.review_figures import ReviewFigures
 from ticketing.domain.kpi import Period
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,8 @@ class ReportSource(Protocol):
     ) -> tuple[list[OrderSigns], dict[int, list[TrailEvent]], dict[int | None, tuple[str, int]]]: ...
 
     async def bad_reviews(self, period: Period, limit: int = 200) -> list[BadReview]: ...
+
+    async def review_figures(self, period: Period) -> list[ReviewFigures]: ...
 
 
 class WorkingDays(Protocol):
@@ -101,6 +103,7 @@ class ReportService:
             generated_at=self.clock(),
             as_of=at,
             recommendations=recommendations,
+            reviews=await self.source.review_figures(period),
         )
 
     async def generate(
@@ -119,6 +122,8 @@ class ReportService:
             self.folder.save_recommendations(kind, period.label, recommendations)
         content = await self.content(kind, period, as_of, recommendations)
         target = out or self.folder.folder(kind, period.label)
+        from reports.adapters.render import write_report  # matplotlib and WeasyPrint load on first use
+
         async with self._writing:
             await asyncio.to_thread(write_report, content, target, self.tz)
         stored = StoredReport(

@@ -21,6 +21,8 @@ from reports.domain.accountability import OrderSigns, TrailEvent
 from reports.domain.figures import CallFigures, ClassServiceFigures, PeriodFigures
 from reports.domain.hot_issues import IssueText
 from reports.domain.report import BadReview
+from sms_feedback import review_figures
+from sms_feedback.review_figures import ReviewFigures
 from ticketing.adapters.kpi_sql import HOTLINE_NAME, KpiQueries, cohort_counts
 from ticketing.adapters.orm import (
     ExtensionRow,
@@ -217,6 +219,13 @@ class ReportQueries:
             ).all()
         returns_made: dict[int | None, tuple[str, int]] = {uid: (names.get(uid, str(uid)), int(n)) for uid, n in made}
         return orders, dict(trails), returns_made
+
+    async def review_figures(self, period: Period) -> list[ReviewFigures]:
+        """The review loop's figures per unit and the county total (sms_feedback.review_figures)."""
+        start, end = period.bounds(self.tz)
+        async with self.sessions() as db:
+            rows = await review_figures.figures(db, start, end)
+        return [*rows, review_figures.total(rows)] if rows else []
 
     async def bad_reviews(self, period: Period, limit: int = 200) -> list[BadReview]:
         """Orders of the period rated dissatisfied, newest rating first, with their rectification."""

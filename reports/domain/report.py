@@ -8,8 +8,9 @@ A report stays a draft (草稿) until the editor has written the recommendations
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from reports.domain.accountability import AccountabilityList
 from reports.domain.figures import Change, PeriodFigures, compare, compare_calls
@@ -18,6 +19,9 @@ from reports.domain.opinions import OpinionSummary
 from reports.domain.periods import QUARTERLY, TITLES_ZH, period_name_zh
 from reports.domain.ranking import RankedUnit, RankingWeights
 from ticketing.domain.kpi import format_rate
+
+if TYPE_CHECKING:  # the review loop's figures (sms_feedback/review_figures.py): a dataclass, no I/O here
+    from sms_feedback.review_figures import ReviewFigures
 
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
@@ -58,6 +62,9 @@ class ReportContent:
     generated_at: datetime
     as_of: datetime
     recommendations: str = ""
+    reviews: list[ReviewFigures] = field(default_factory=list)
+    """The review loop's figures per unit (好差评闭环: bad reviews, rectification, revisits, coverage by
+    closing time), as sms_feedback.review_figures counts them; the last row is the county total."""
 
     @property
     def period(self) -> str:
@@ -105,6 +112,14 @@ class ReportContent:
             f"重复投诉{county.repeat_complaints:,}件，督办单{county.supervision_orders:,}件，"
             f"批准延期{self.figures.extensions_total:,}件。",
         ]
+        if self.reviews:
+            loop = self.reviews[-1]  # the county total
+            paragraphs.append(
+                f"好差评闭环：本期差评{loop.bad_reviews:,}件，新增整改{loop.rectifications_opened:,}件，回访有结果"
+                f"{loop.revisit_answered:,}件、满意销号{loop.revisit_satisfied:,}件，整改回访满意率"
+                f"{format_rate(loop.revisit_satisfaction_rate)}（按回访时间计）；各渠道均未评上的办结工单"
+                f"{loop.unrated_final:,}件。"
+            )
         ranked = [r for r in self.ranking if r.rank is not None]
         if ranked:
             top, bottom = ranked[0], ranked[-1]

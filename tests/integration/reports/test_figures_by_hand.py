@@ -133,3 +133,34 @@ async def test_a_calls_stored_transcript_adds_to_its_orders_text_for_the_hot_iss
     assert texts["YS2026080300004"].endswith("来电人：环评批复一直拖着，项目开不了工。")
     assert texts["YS2026080300004"].startswith("新生产线的环评审批")
     assert [t.number for t in await service.source.texts(Q3, "suggestion")] == ["YS2026080300008"]
+
+
+async def test_the_quarterly_report_carries_the_review_loops_own_figures(
+    service: ReportService, engine: AsyncEngine, fixed_quarter: FixedQuarter
+) -> None:
+    """a2 (unit A) was rated dissatisfied on 11 August, rectified and revisited satisfied on 15 August."""
+    from sqlalchemy import insert
+
+    from sms_feedback.adapters.orm import ReviewBadReviewRow, ReviewRectificationRow
+
+    opened = datetime(2026, 8, 11, 2, 0, tzinfo=UTC)
+    a = fixed_quarter.units["A"][0]
+    async with engine.begin() as conn:
+        await conn.execute(insert(ReviewRectificationRow).values(
+            id=1, workorder_id=2, workorder_number="YS2026080300002", unit_id=a, matter="消防验收进度",
+            task="到现场核实并答复", state="closed_satisfied", round=1, due_at=opened, opened_at=opened,
+            rectification="已安排现场检查", rectified_at=opened, revisit_rating="satisfied",
+            revisited_at=datetime(2026, 8, 15, 2, 0, tzinfo=UTC), updated_at=opened,
+        ))
+        await conn.execute(insert(ReviewBadReviewRow).values(
+            review_id=1, round=0, workorder_id=2, workorder_number="YS2026080300002", unit_id=a,
+            rating="dissatisfied", channel="sms", comment="答复敷衍", rated_at=opened,
+        ))
+    content = await service.content("quarterly", Q3, AS_OF)
+    county = content.reviews[-1]
+    assert (county.bad_reviews, county.rectifications_opened, county.revisit_answered, county.revisit_satisfied) == (
+        1, 1, 1, 1)
+    # coverage by closing time: closed a1 a2 a3 b1 b2 h1, rated all but b2 (no survey was ever queued)
+    assert (county.closed, county.rated, county.unrated_final) == (6, 5, 1)
+    overview = "".join(content.overview_zh())
+    assert "好差评闭环：本期差评1件，新增整改1件，回访有结果1件、满意销号1件，整改回访满意率100.0%" in overview
