@@ -149,6 +149,8 @@ class ReportSchedule:
         self.service = service
         self.calendar = calendar
         self.clock = clock
+        self.checked = asyncio.Event()
+        """Set after each check of the background task (tests await it instead of sleeping)."""
 
     async def run_due(self) -> list[StoredReport]:
         now = self.clock()

@@ -91,6 +91,7 @@ async def _run_schedule(schedule: ReportSchedule) -> None:
             await schedule.run_due()
         except Exception:  # a failed run is retried at the next check; the service keeps running
             log.exception("scheduled report generation failed")
+        schedule.checked.set()
         await asyncio.sleep(CHECK_EVERY_S)
 
 
