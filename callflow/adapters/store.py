@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callflow.adapters.orm import CallRecordRow, VoiceMessageRow
@@ -14,19 +15,23 @@ class SqlCallRecordStore:
         self.sessions = sessions
 
     async def save(self, record: CallRecord) -> None:
+        """Insert or update in one statement: two saves of a new call at once (the menu and the seat, as
+        the call starts) must not both insert (found by bench/soak.py)."""
+        values = {
+            "channel_id": record.channel_id,
+            "caller_number": record.caller_number,
+            "started_at": record.started_at,
+            "menu_path": [step.as_json() for step in record.path],
+            "destination": record.destination,
+            "service": record.service,
+            "disposition": record.disposition,
+            "ended_at": record.ended_at,
+        }
         async with self.sessions.begin() as db:
-            row = await db.get(CallRecordRow, record.id)
-            if row is None:
-                row = CallRecordRow(id=record.id)
-                db.add(row)
-            row.channel_id = record.channel_id
-            row.caller_number = record.caller_number
-            row.started_at = record.started_at
-            row.menu_path = [step.as_json() for step in record.path]
-            row.destination = record.destination
-            row.service = record.service
-            row.disposition = record.disposition
-            row.ended_at = record.ended_at
+            dialect = (await db.connection()).dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            statement = insert(CallRecordRow).values(id=record.id, **values)
+            await db.execute(statement.on_conflict_do_update(index_elements=[CallRecordRow.id], set_=values))
 
     async def add_voice_message(self, message: VoiceMessage, file_path: str | None) -> None:
         async with self.sessions.begin() as db:
