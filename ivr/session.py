@@ -471,6 +471,7 @@ def _install_navigation(app: web.Application, controller: Controller) -> None:
 
 
 def _navigation_from_settings(app: web.Application, controller: Controller) -> SessionFactory:
+    from callflow.adapters.pending_writes import RetryingCallRecordStore, pending_writes
     from hotline.app import SESSIONS, SETTINGS
     from ivr.config import load_menu
     from ticketing.domain.calendar import OfficeHours, WorkingCalendar
@@ -489,7 +490,7 @@ def _navigation_from_settings(app: web.Application, controller: Controller) -> S
         client=controller.client,
         menu=menu,
         open_hours=open_hours,
-        records=SqlCallRecordStore(app[SESSIONS]),
+        records=RetryingCallRecordStore(SqlCallRecordStore(app[SESSIONS]), pending_writes(app)),
         seat=_seat_handoff(app, controller, settings.seat_context, settings.seat_extension),
         clock=controller.clock,
         voice_messages_dir=settings.recordings_dir / "voice-messages",

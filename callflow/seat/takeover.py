@@ -118,7 +118,11 @@ class SeatTakeover:
             if self._is_leg(channel_id) and channel_id not in taken and not self._owned(channel_id):
                 log.info("take-over: hanging up leg %s (its call was not taken up)", channel_id)
                 await self.queue.client.hangup_if_present(channel_id)
-        released = await self.queue.release_stale_reservations()
+        try:
+            released = await self.queue.release_stale_reservations()
+        except Exception as exc:  # the database is away: the holds are released at the next reconcile
+            log.warning("take-over: stale agent holds not released (%s)", exc)
+            return
         if released:
             log.info("take-over: agents %s held for calls that ended meanwhile are free again", released)
 

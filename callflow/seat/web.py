@@ -279,6 +279,7 @@ class TicketingCallbackOrders:
 
 
 def _install_seat(app: web.Application, controller: Controller) -> None:
+    from callflow.adapters.pending_writes import RetryingCallRecordStore, RetryingSeatStore, pending_writes
     from callflow.adapters.store import SqlCallRecordStore
     from callflow.seat.reservations import reservations_for
     from callflow.seat.takeover import SeatTakeover, SqlSeatCallLookup
@@ -291,13 +292,14 @@ def _install_seat(app: web.Application, controller: Controller) -> None:
         return
     config = parse_seat_config(text, settings.ari_app, (settings.seat_context, settings.seat_extension))
     store = SqlSeatStore(app[SESSIONS])
+    pending = pending_writes(app)  # writes wait out a database outage (callflow/adapters/pending_writes.py)
     queue = SeatQueue(
         controller.client,
         controller,
         controller.clock,
-        store,
+        RetryingSeatStore(store, pending),
         config=config,
-        records=SqlCallRecordStore(app[SESSIONS]),
+        records=RetryingCallRecordStore(SqlCallRecordStore(app[SESSIONS]), pending),
         callback_orders=TicketingCallbackOrders(app),
         reservations=reservations_for(app[ENGINE].dialect.name, app[SESSIONS], settings.node_id),
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callflow.adapters.orm import CallRecordRow, VoiceMessageRow
+from callflow.adapters.pending_writes import PendingWrites, RetryingCallRecordStore, RetryingSeatStore
 from callflow.adapters.store import SqlCallRecordStore
 from callflow.ari.client import AriClient
 from callflow.ari.events import Backoff
@@ -24,10 +25,10 @@ from callflow.controller import Controller
 from callflow.seat.domain import SeatRules
 from callflow.seat.recording import CallRecorder
 from callflow.seat.reservations import SeatReservationRow, SeatReservations, SqlSeatReservations
-from callflow.seat.services import SeatConfig, SeatQueue
+from callflow.seat.services import SeatConfig, SeatQueue, SeatStore
 from callflow.seat.store import SqlSeatStore
 from callflow.seat.takeover import SeatTakeover, SqlSeatCallLookup
-from callflow.services import DialplanSeatHandoff
+from callflow.services import CallRecordStore, DialplanSeatHandoff
 from hotline.db import Base
 from ivr.config import load_menu
 from ivr.session import NAVIGATION_ARGS, NavigationPorts, navigation_factory
@@ -84,6 +85,8 @@ class Node:
     recorder: CallRecorder | None = None
     takeover: SeatTakeover | None = None
     recordings: KeptRecordings | None = None
+    pending: PendingWrites | None = None
+    """When set, writes go through it (they wait out a database outage), as in the service."""
 
     @property
     def records(self) -> SqlCallRecordStore:
@@ -100,12 +103,16 @@ class Node:
         """Start the controller process: it registers the app, reconciles, and its agents log in."""
         client = AriClient(self.fake.url, "asterisk", "asterisk")
         controller = Controller(client, "hotline", clock=self.fake.clock, backoff=Backoff(0.02, 0.2))
+        store: SeatStore = self.store
+        records: CallRecordStore = self.records
+        if self.pending is not None:
+            store, records = RetryingSeatStore(store, self.pending), RetryingCallRecordStore(records, self.pending)
         queue = SeatQueue(
-            client, controller, self.fake.clock, self.store, config=self.config, records=self.records,
+            client, controller, self.fake.clock, store, config=self.config, records=records,
             callback_orders=self.orders, reservations=self.reservations(),
         )
         ports = NavigationPorts(
-            client=client, menu=load_menu(None), open_hours=FixedHours(), records=self.records,
+            client=client, menu=load_menu(None), open_hours=FixedHours(), records=records,
             seat=DialplanSeatHandoff(client), clock=self.fake.clock,
         )
         ports.seat = queue
