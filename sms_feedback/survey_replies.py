@@ -25,9 +25,10 @@ from sms_feedback.adapters.orm import SurveyRow
 from sms_feedback.adapters.survey_store import SqlSurveyStore
 from sms_feedback.domain.matching import OpenSurvey, match_reply
 from sms_feedback.domain.policy import SurveyPolicy
-from sms_feedback.domain.reply import ParsedReply, Rating
+from sms_feedback.domain.reply import ParsedReply, Rating, parse_reply
 from sms_feedback.domain.wording import clarification_sms, opt_out_confirmation_sms
 from sms_feedback.ports import InboundSms
+from sms_feedback.survey_sending import QueuedRow
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +75,34 @@ class SurveyReplies:
         self._policy = policy or SurveyPolicy()
 
     async def on_reply(self, sms: InboundSms, parsed: ParsedReply) -> None:
+        """Act on one recorded reply, then mark it processed."""
+        await self._act(sms, parsed)
+        await self._sending.mark_processed(sms.message_sid, self._now())
+
+    async def redrive(self, row: QueuedRow) -> None:
+        """The `survey.reply` outbox handler: a recorded reply nobody finished acting on is acted on now."""
+        message_sid = row.payload.get("message_sid")
+        inbound = await self._sending.inbound(message_sid) if isinstance(message_sid, str) else None
+        if inbound is None or inbound.processed_at is not None:
+            return
+        log.warning("acting again on sms reply %s (its first handling did not finish)", message_sid)
+        sms = InboundSms(inbound.message_sid, inbound.from_number, inbound.to_number, inbound.body,
+                         inbound.received_at)
+        rated = await self._sending.rated_by_reply(inbound.message_sid)
+        if rated:  # the reply already chose its surveys; only ticketing may not have heard of them
+            for survey in rated:
+                await self._tell_ticketing(survey.workorder_number, Rating(survey.rating or ""), survey.comment)
+            await self._sending.mark_processed(sms.message_sid, self._now())
+            return
+        await self.on_reply(sms, parse_reply(inbound.body))
+
+    async def _act(self, sms: InboundSms, parsed: ParsedReply) -> None:
         now = self._now()
         if parsed.rating is Rating.OPT_OUT:
             await self._opt_out(sms, now)
             return
-        open_rows = await self._sending.open_sent_to(sms.from_number)
+        sent_before = await self._sending.open_sent_to(sms.from_number)
+        open_rows = [s for s in sent_before if s.sent_at is not None and s.sent_at <= sms.received_at]
         if not open_rows:
             log.info("reply %s from %s answers no open survey (unknown number or late reply); recorded only",
                      sms.message_sid, sms.from_number)
@@ -93,15 +117,15 @@ class SurveyReplies:
         comment = parsed.comment or None
         for survey_id, rating in match.ratings:
             survey = by_id[survey_id]
-            await self._rate(survey.id, survey.workorder_number, rating, comment, now)
             await self._sending.link_inbound(sms.message_sid, survey.id)
+            if await self._store.rate(survey.id, rating.value, "sms", now, comment, reply_sid=sms.message_sid):
+                await self._tell_ticketing(survey.workorder_number, rating, comment)
         if match.clarify:
             asked = sorted((s for s in open_rows if s.workorder_number in match.clarify), key=_closure_order)
             await self._clarify(sms, asked, now)
 
-    async def _rate(self, survey_id: int, number: str, rating: Rating, comment: str | None, at: datetime) -> None:
-        if not await self._store.rate(survey_id, rating.value, "sms", at, comment):
-            return  # rated meanwhile by another channel: the first rating stands
+    async def _tell_ticketing(self, number: str, rating: Rating, comment: str | None) -> None:
+        """Hand a rating the survey took to ticketing (both ports are idempotent for one rating)."""
         await self._work_orders.evaluate(number, rating.value, "sms", comment)
         if rating is Rating.DISSATISFIED:
             reason = f"企业短信评价不满意：{comment}" if comment else "企业短信评价不满意"

@@ -27,7 +27,7 @@ from hotline.settings import Settings
 from sms_feedback.adapters.local_outbox import LocalOutboxGateway
 from sms_feedback.adapters.outbox_delivery import OutboxSmsDelivery
 from sms_feedback.adapters.sql_event_log import SqlSmsEventLog
-from sms_feedback.adapters.survey_store import SqlSurveyStore
+from sms_feedback.adapters.survey_store import SURVEY_REPLY, SqlSurveyStore
 from sms_feedback.adapters.twilio_gateway import TwilioGateway, choose_gateway
 from sms_feedback.adapters.webhooks import STATUS_PATH, TwilioWebhooks
 from sms_feedback.domain.reply import ParsedReply
@@ -193,8 +193,12 @@ def setup(app: web.Application) -> None:
     async def flush_surveys(row: QueuedRow) -> None:
         await app[SURVEY_SENDER].flush_row(row)
 
+    async def act_on_reply(row: QueuedRow) -> None:
+        await app[SURVEY_REPLIES].redrive(row)
+
     register_outbox_handler(app, SURVEY_SEND, send_survey)
     register_outbox_handler(app, SURVEY_FLUSH, flush_surveys)
+    register_outbox_handler(app, SURVEY_REPLY, act_on_reply)
     app.router.add_get("/api/v1/sms/outbox", list_outbox)
     app.cleanup_ctx.append(_surveys)
     app.cleanup_ctx.append(_close_gateway)

@@ -45,6 +45,7 @@ class SurveyRow(Base):
     delivery_status: Mapped[str | None] = mapped_column(String(20))  # Twilio's last status callback
     delivery_failed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     clarified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the one clarifying SMS
+    reply_sid: Mapped[str | None] = mapped_column(String(64))  # the SMS reply that rated it (s0005)
 
 
 class DeliveryStatusRow(Base):
@@ -73,6 +74,7 @@ class InboundMessageRow(Base):
     parsed_kind: Mapped[str] = mapped_column(String(20))
     survey_id: Mapped[int | None] = mapped_column(Integer)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # acted on (s0005_reply_processing)
 
 
 class OptOutRow(Base):

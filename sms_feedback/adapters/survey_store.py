@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sms_feedback.adapters.orm import DeliveryStatusRow, InboundMessageRow, OptOutRow, SurveyRow
+from ticketing.outbox import enqueue
 
 OPEN_STATES = ("pending", "sent")
+SURVEY_REPLY = "survey.reply"  # outbox kind: act on a recorded reply that was not acted on (payload message_sid)
 FAILED_STATUSES = ("failed", "undelivered")
 # how far along a message is, by Twilio status: callbacks may arrive out of order, the furthest one counts
 _STAGES = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "read": 5}
@@ -72,14 +74,24 @@ class SqlSurveyStore:
             return (await session.execute(query)).scalar_one_or_none()
 
     async def rate(
-        self, survey_id: int, rating: str, channel: str, at: datetime, comment: str | None = None
+        self,
+        survey_id: int,
+        rating: str,
+        channel: str,
+        at: datetime,
+        comment: str | None = None,
+        *,
+        reply_sid: str | None = None,
     ) -> bool:
-        """Record the rating once: False when the survey was already rated, expired or opted out."""
+        """Record the rating once: False when the survey was already rated, expired or opted out.
+        `reply_sid`: the SMS reply that rated it (channel sms)."""
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(SurveyRow)
                 .where(SurveyRow.id == survey_id, SurveyRow.state.in_(OPEN_STATES))
-                .values(state="rated", rating=rating, channel=channel, rated_at=at, comment=comment)
+                .values(
+                    state="rated", rating=rating, channel=channel, rated_at=at, comment=comment, reply_sid=reply_sid
+                )
             )
             return bool(getattr(result, "rowcount", 0))
 
@@ -276,6 +288,58 @@ class SqlSurveySending:
                 if getattr(result, "rowcount", 0):
                     marked.append(survey_id)
         return marked
+
+    async def record_reply(
+        self,
+        message_sid: str,
+        from_number: str,
+        to_number: str,
+        body: str,
+        parsed_kind: str,
+        at: datetime,
+        redrive_at: datetime,
+    ) -> bool:
+        """Keep one inbound SMS once per MessageSid and, in the same transaction, a `survey.reply` outbox row
+        due at `redrive_at`: if acting on the reply fails now, the outbox worker acts on it then (and retries).
+        False when this MessageSid was already kept."""
+        try:
+            async with self._sessions.begin() as session:
+                session.add(
+                    InboundMessageRow(
+                        message_sid=message_sid,
+                        from_number=from_number,
+                        to_number=to_number,
+                        body=body,
+                        parsed_kind=parsed_kind,
+                        received_at=at,
+                    )
+                )
+                await session.flush()
+                key = f"{SURVEY_REPLY}:{message_sid}"
+                await enqueue(session, SURVEY_REPLY, {"message_sid": message_sid}, key, now=redrive_at)
+        except IntegrityError:
+            return False
+        return True
+
+    async def inbound(self, message_sid: str) -> InboundMessageRow | None:
+        async with self._sessions() as session:
+            query = select(InboundMessageRow).where(InboundMessageRow.message_sid == message_sid)
+            return (await session.execute(query)).scalar_one_or_none()
+
+    async def rated_by_reply(self, message_sid: str) -> list[SurveyRow]:
+        """The surveys this SMS reply rated."""
+        async with self._sessions() as session:
+            query = select(SurveyRow).where(SurveyRow.reply_sid == message_sid).order_by(SurveyRow.id)
+            return list((await session.execute(query)).scalars())
+
+    async def mark_processed(self, message_sid: str, at: datetime) -> None:
+        """The reply has been acted on (rated, clarified, opted out, or found to answer nothing)."""
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(InboundMessageRow)
+                .where(InboundMessageRow.message_sid == message_sid, InboundMessageRow.processed_at.is_(None))
+                .values(processed_at=at)
+            )
 
     async def link_inbound(self, message_sid: str, survey_id: int) -> None:
         """Note which survey an inbound reply answered."""

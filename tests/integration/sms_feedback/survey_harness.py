@@ -165,6 +165,7 @@ async def survey_harness(
     fake: FakeTwilio | None = None,
     wrap: Callable[[SmsGateway], SmsGateway] | None = None,
     start: datetime | None = None,
+    overrides: dict[Any, Any] | None = None,
 ) -> AsyncIterator[SurveyHarness]:
     """The service on `settings.database_url` (migrated here) with Twilio configured at the fake;
     `wrap` puts something around the real Twilio gateway (a fault to inject)."""
@@ -184,8 +185,8 @@ async def survey_harness(
     clock = Clock(start or local(12, 1, 10))
     twilio = TwilioGateway(ACCOUNT_SID, AUTH_TOKEN, SENDER, api_base_url=base, timeout=2)
     gateway = wrap(twilio) if wrap is not None else twilio
-    overrides: dict[Any, Any] = {BACKGROUND: False, NOW: clock.now, SMS_GATEWAY: gateway}
-    client = await aiohttp_client(create_app(configured, overrides=overrides))
+    keys: dict[Any, Any] = {BACKGROUND: False, NOW: clock.now, SMS_GATEWAY: gateway, **(overrides or {})}
+    client = await aiohttp_client(create_app(configured, overrides=keys))
     try:
         yield SurveyHarness(client, clock, fake, configured)
     finally:

@@ -5,6 +5,7 @@ repeated, unknown or late changes anything."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 from hotline.settings import Settings
 from sms_feedback.adapters.webhooks import INBOUND_PATH
 from sms_feedback.domain.wording import clarification_sms
-from sms_feedback.web import SURVEY_STORE
+from sms_feedback.reviews_web import review_loop_for
+from sms_feedback.web import SURVEY_STORE, WORK_ORDER_RATINGS
 from tests.integration.sms_feedback.survey_harness import PHONE, SENDER, SurveyHarness, local, survey_harness
 
 OTHER = "+8613700002222"
@@ -163,3 +165,54 @@ async def test_an_undelivered_survey_is_marked_failed_once_for_the_phone_survey(
 
     survey = await harness.survey_of(number)
     assert (survey.delivery_status, survey.delivery_failed_at) == ("undelivered", failed_at)
+
+
+@dataclass
+class TicketingDownOnce:
+    """The review loop, except that the first rating handed to it fails (ticketing's database away)."""
+
+    app: Any = None
+    failures: int = 1
+
+    async def evaluate(self, workorder_number: str, rating: str, channel: str, comment: str | None) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("ticketing database unavailable")
+        await review_loop_for(self.app).evaluate(workorder_number, rating, channel, comment)
+
+    async def reopen(self, workorder_number: str, reason: str) -> None:
+        await review_loop_for(self.app).reopen(workorder_number, reason)
+
+
+async def test_a_reply_whose_handling_failed_is_acted_on_again_by_the_outbox(
+    settings: Settings, aiohttp_client: Any, aiohttp_server: Any
+) -> None:
+    ratings = TicketingDownOnce()
+    overrides = {WORK_ORDER_RATINGS: ratings}
+    async with survey_harness(settings, aiohttp_client, aiohttp_server, overrides=overrides) as harness:
+        ratings.app = harness.app
+        (number,) = await surveyed(harness, "消防验收预约不上")
+        assert (await harness.reply("3 还是没人管", sid(13))).status == 200
+        (kept,) = await harness.inbound()
+        assert kept.processed_at is None and (await harness.work_order(number)).state == "closed"
+        assert (await harness.survey_of(number)).reply_sid == sid(13)
+
+        harness.clock.at += timedelta(minutes=2)
+        await harness.deliver()
+        order = await harness.work_order(number)
+        assert (order.rating, order.state) == ("dissatisfied", "reopened")
+        (kept,) = await harness.inbound()
+        assert kept.processed_at == harness.clock.now()
+        survey = await harness.survey_of(number)
+        assert (survey.rating, survey.channel) == ("dissatisfied", "sms")
+
+
+async def test_a_reply_acted_on_at_once_leaves_its_safety_row_nothing_to_do(harness: SurveyHarness) -> None:
+    (number,) = await surveyed(harness, "营业执照变更")
+    await harness.reply("1", sid(14))
+    (row,) = await harness.outbox("survey.reply")
+    assert row.payload == {"message_sid": sid(14)} and row.next_attempt_at == harness.clock.now() + timedelta(minutes=2)
+    harness.clock.at += timedelta(minutes=2)
+    report = await harness.deliver()
+    assert report.delivered == [row.id] and len(harness.sms_to()) == 1
+    assert (await harness.work_order(number)).state == "evaluated"
