@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import wave
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from callflow.adapters.orm import CallRecordRow
+from callflow.seat.expert import ExpertCalls, ExpertContact
 from callflow.seat.orm import SeatCallRow
 from hotline.db import make_engine, make_sessionmaker
-from tests.fakes.asterisk.parties import HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
+from tests.fakes.asterisk.parties import Call, HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
 from tests.integration.faults.nodes import Node, create_tables, start_node, until
 
 
@@ -111,3 +113,69 @@ async def test_a_caller_waiting_in_the_queue_is_taken_up_and_answered(node: Node
     assert not first_leg.alive and len(phone.calls) == 2, "the leg rung by the dead controller was hung up"
     assert call.music_on_hold is None
     await fake.wait_empty()
+
+
+@dataclass
+class OnDuty:
+    """The expert directory as `knowledge` would answer it."""
+
+    experts: list[ExpertContact]
+
+    async def candidates(self, topic: str) -> Sequence[ExpertContact]:
+        return list(self.experts)
+
+
+EXPERT = ExpertContact(201, "王专家", "PJSIP/expert201")
+
+
+async def expert_call(node: Node, *, join: bool) -> tuple[Call, str, Call]:
+    """A caller bridged with agent501, an expert rung and answering; joined to a conference if `join`."""
+    node.add_agent("agent501", answer_after=1.0, script=[WaitUntilBridged(), Wait(40), HangUp()])
+    expert_phone = node.fake.add_endpoint("PJSIP/expert201", answer_after=2.0)
+    await node.start()
+    assert node.queue is not None
+    experts = ExpertCalls(node.queue, OnDuty([EXPERT]), ring_s=30)
+    fake = node.fake
+    call = await node.caller([WaitUntilHungUp()], number="13800000009")
+    assert await fake.wait_until(lambda: len(fake.live_recordings) == 3, 10)
+    [call_id] = list(node.queue.callers)
+    await experts.start(call_id, "营业执照")
+    await until(lambda: experts.calls[call_id].stage == "consulting", 10, "the expert to answer")
+    if join:
+        await experts.join(call_id)
+        await until(lambda: experts.calls[call_id].stage == "conference", 10, "the conference")
+    await node.queue.flush()
+    return call, call_id, expert_phone.calls[-1]
+
+
+def bridge_members(node: Node, call_id: str) -> set[str]:
+    bridge = node.fake.bridges.get(f"hotline-seat-call-{call_id}")
+    return set() if bridge is None else {c.id for c in bridge.channels}
+
+
+@pytest.mark.parametrize("join", [True, False], ids=["in-conference", "consulting"])
+async def test_a_three_way_call_survives_the_controller_and_ends_whole_when_the_agent_hangs_up(
+    node: Node, join: bool
+) -> None:
+    call, call_id, expert = await expert_call(node, join=join)
+    assert (call.id in bridge_members(node, call_id)) == join  # consulting: the caller waits on hold
+
+    await node.kill()
+    await node.start()
+
+    # taken up as a three-way call: a consulting caller is put back with the agent and the expert
+    await until(lambda: call.id in bridge_members(node, call_id) and expert.channel.id in bridge_members(node, call_id),
+                10, "all three in the bridge")
+    assert call.music_on_hold is None
+    await call.finished(30)  # the agent hangs up after 40 s: the whole call ends
+    await settle(node)
+    assert not expert.alive
+    record, seat = await only_call(node)
+    assert seat.disposition == "answered" and seat.ended_by == "agent" and seat.ended_at is not None
+    assert record.ended_at is not None
+    legs = {leg["role"] for leg in seat.legs}
+    assert {"caller", "agent", "expert"} <= legs
+    started = [r for r in node.fake.requests if r.method == "POST" and r.path.endswith("/record")]
+    assert len(started) == 3, "the three tracks were started once, before the restart"
+    assert node.recordings is not None and len(node.recordings.kept) == 3
+    await node.fake.wait_empty()
