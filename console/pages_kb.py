@@ -69,6 +69,12 @@ async def kb_list(request: web.Request, signed: SignedIn) -> web.StreamResponse:
     to_update = await service.to_update(signed.actor, unit_id, within_days=SOON_DAYS) if unit_id else []
     frequent = await service.frequent(unit_id, days=FREQUENT_DAYS, limit=10) if unit_id else []
     units = await _units(request)
+    by_unit: list[tuple[int, str, list[tuple[Entry, int]]]] = []
+    if unit_id is None and not query:  # supervisors over every unit: each unit's top questions
+        for uid, name in units:
+            top = await service.frequent(uid, days=FREQUENT_DAYS, limit=3)
+            if top:
+                by_unit.append((uid, name, top))
     return render(
         request,
         "kb.html",
@@ -77,6 +83,7 @@ async def kb_list(request: web.Request, signed: SignedIn) -> web.StreamResponse:
         entries=[(e, visibility(e, today)) for e in entries],
         to_update=to_update,
         frequent=frequent,
+        frequent_by_unit=by_unit,
         unit_id=unit_id,
         unit_name=dict(units).get(unit_id, "") if unit_id else "",
         units=units,

@@ -167,3 +167,20 @@ async def test_a_supervisor_pushes_for_a_unit_and_a_post_without_csrf_changes_no
     )
     assert made.status == 303
     assert await console.scalar("SELECT unit_name FROM kb_entries") == "县住房和城乡建设局"
+
+
+async def test_the_supervisor_sees_each_units_most_asked_questions(console: Console) -> None:
+    market = await entry_of(console, "wang.market")
+    housing = await entry_of(console, "li.housing", title="商品房预售资金监管", answer="预售资金进入监管账户。")
+    quiet = await entry_of(console, "li.housing", title="无人问的条目", answer="答。")
+    agent = console.people.actors["zhao.agent"]
+    for entry_id, times in ((market, 2), (housing, 5)):
+        for _ in range(times):
+            await console.app[KNOWLEDGE].record_hit(agent, entry_id)
+    await console.sign_in("sun.supervisor")
+    html = await (await console.client.get("/kb")).text()
+    frequent = html.split('id="frequent-title"')[1].split("</section>")[0]
+    assert f'<a href="/kb/{market}">个体户变更经营范围</a></td><td>2</td>' in frequent
+    assert f'<a href="/kb/{housing}">商品房预售资金监管</a></td><td>5</td>' in frequent
+    assert f'/kb/{quiet}"' not in frequent
+    assert f'<a href="/kb?unit={console.people.units["zjj"]}">县住房和城乡建设局</a>' in frequent
