@@ -5,8 +5,9 @@ call record while the other node keeps serving."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from tests.fakes.databases import fresh_postgres_database, postgres_base_url
 from tests.integration.faults.nodes import AgentLegWatch, Node, create_tables, start_node, until
 
 AGENTS = ["agent101", "agent102", "agent103", "agent104"]
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -47,6 +49,20 @@ async def settle(node: Node) -> None:
     assert queue is not None
     await until(lambda: not queue.callers, 10, f"the seat sessions of {node.name} to end")
     await queue.flush()
+
+
+async def until_async(
+    read: Callable[[], Awaitable[T]], good: Callable[[T], bool], what: str, limit_s: float = 10.0
+) -> T:
+    """Read from the database until the answer is good (nothing to await there but the next read)."""
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while True:
+        value = await read()
+        if good(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}: {value}")
+        await asyncio.sleep(0.02)
 
 
 async def seat_rows(node: Node) -> list[SeatCallRow]:
@@ -90,12 +106,8 @@ async def test_callers_on_two_nodes_never_get_the_same_agent_at_once(nodes: tupl
     assert {r.disposition for r in rows} == {"answered"}
     assert all(r.ended_at is not None for r in rows)
     assert sum(len(watch.seen[agent]) for agent in AGENTS) >= 14
-    reservations = SqlSeatReservations(a.sessions, "node-a")
-    for _ in range(200):  # the last agents wrap up (2 s of call-flow time), then are let go
-        if not await reservations.holders():
-            break
-        await asyncio.sleep(0.02)
-    assert await reservations.holders() == {}
+    reservations = SqlSeatReservations(a.sessions, "node-a")  # the last agents wrap up, then are let go
+    await until_async(reservations.holders, lambda held: held == {}, "every hold to end")
 
 
 async def test_a_controller_that_dies_loses_no_record_and_the_other_node_keeps_serving(
@@ -134,3 +146,24 @@ async def test_a_controller_that_dies_loses_no_record_and_the_other_node_keeps_s
         assert row.agent_id not in held_on_a, "node B rang an agent node A still holds"
     assert watch.most == dict.fromkeys(AGENTS, 1)
     assert all(c.alive for c in on_a), "Asterisk keeps the dead controller's calls"
+
+    # Node A's controller comes back: it takes its two calls up; when the callers hang up the records
+    # close and the agents it held serve node B's callers again.
+    await a.start()
+    await until(lambda: a.takeover is not None and len(a.takeover.taken_over) == 2, 10, "node A to take its calls up")
+    for c in on_a:
+        await a.fake.remote_hangup(c.channel)
+    await settle(a)
+    rows = {r.caller_number: r for r in await seat_rows(a)}
+    for i in range(2):
+        row = rows[f"1390000000{i}"]
+        assert row.ended_at is not None and row.ended_by == "caller" and row.talk_s is not None
+    reservations = SqlSeatReservations(a.sessions, "node-a")
+    await until_async(lambda: reservations.holders(), lambda held: held == {}, "node A's holds to end after wrap-up")
+    later = [await b.caller([WaitUntilHungUp()], number=f"1360000000{i}") for i in range(4)]
+    await asyncio.gather(*(c.finished(60) for c in later))
+    await settle(b)
+    rows = {r.caller_number: r for r in await seat_rows(a)}
+    assert {rows[f"1360000000{i}"].agent_id for i in range(4)} == set(AGENTS), "all four agents serve again"
+    await a.fake.wait_empty()
+    await b.fake.wait_empty()
