@@ -1,0 +1,63 @@
+"""The ARI event WebSocket drops during a recorded call and the agent hangs up in the gap: nothing about it
+is replayed. After the reconnect the call is ended for the caller too, the record closed, and the agent's
+track — whose RecordingFinished nobody heard — is kept like the others."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from callflow.seat.orm import SeatCallRow
+from hotline.db import make_engine, make_sessionmaker
+from tests.fakes.asterisk.parties import WaitUntilBridged, WaitUntilHungUp
+from tests.integration.faults.nodes import Node, create_tables, start_node, until
+
+
+@pytest.fixture
+async def node(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Node]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/hotline.sqlite3")
+    sessions = make_sessionmaker(engine)
+    await create_tables(sessions)
+    node = await start_node("node-a", tmp_path, menu_prompts, sessions)
+    try:
+        yield node
+    finally:
+        await node.stop()
+        await node.fake.stop()
+        await engine.dispose()
+    assert not node.fake.violations, node.fake.violations
+    assert not node.fake.problems, node.fake.problems
+
+
+async def test_an_agent_who_hangs_up_while_the_socket_is_down_ends_the_call_and_no_track_is_lost(
+    node: Node,
+) -> None:
+    phone = node.fake.add_endpoint("PJSIP/agent601", answer_after=1.0, script=[WaitUntilBridged(), WaitUntilHungUp()])
+    node.agents.append("agent601")
+    await node.start()
+    fake, queue, recorder = node.fake, node.queue, node.recorder
+    assert queue is not None and recorder is not None and node.controller is not None
+    call = await node.caller([WaitUntilHungUp()], number="13800000601")
+    assert await fake.wait_until(lambda: len(fake.live_recordings) == 3, 10)
+    [call_id] = list(queue.callers)
+
+    fake.refuse_websockets(True)
+    await fake.drop_websockets()
+    await fake.remote_hangup(phone.calls[-1].channel)  # the agent hangs up: its snoop and track end unheard
+    assert await fake.wait_until(lambda: f"{call_id}-agent" not in fake.live_recordings, 5)
+    fake.refuse_websockets(False)
+
+    await call.finished(30)  # hung up by the controller once it is back and finds the agent gone
+    await until(lambda: not queue.callers, 10, "the seat session to end")
+    await queue.flush()
+    await recorder.flush()
+    async with node.sessions() as db:
+        seat = (await db.execute(select(SeatCallRow))).scalar_one()
+    assert seat.disposition == "answered" and seat.ended_by == "agent" and seat.ended_at is not None
+    names = {f"{call_id}-mix", f"{call_id}-caller", f"{call_id}-agent"}
+    assert node.recordings is not None and {n for n, _, _ in node.recordings.kept} == names
+    assert node.controller.stats.reconciles >= 2 and node.controller.stats.asterisk_restarts == 0
+    await fake.wait_empty()
