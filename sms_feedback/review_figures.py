@@ -41,12 +41,15 @@ MAX_ROWS = 5000
 
 @dataclass(frozen=True)
 class ReviewFilters:
-    """Which rows: one unit (None = all), a period [start, end) on the list's own time, entry states."""
+    """Which rows: one unit (None = all), a period [start, end) on the list's own time, entry states,
+    one work order (its number), and entries still being rectified past their due time at `overdue_at`."""
 
     unit_id: int | None = None
     start: datetime | None = None
     end: datetime | None = None
     states: tuple[str, ...] = ()
+    workorder_number: str | None = None
+    overdue_at: datetime | None = None
     limit: int = MAX_ROWS
 
 
@@ -63,6 +66,13 @@ def _scoped(stmt: _Stmt, unit_column: Any, time_column: Any, filters: ReviewFilt
         stmt = stmt.where(unit_column == filters.unit_id)
     if filters.states:
         stmt = stmt.where(ReviewRectificationRow.state.in_(filters.states))
+    if filters.workorder_number:
+        stmt = stmt.where(ReviewRectificationRow.workorder_number == filters.workorder_number)
+    if filters.overdue_at is not None:
+        stmt = stmt.where(
+            ReviewRectificationRow.state == ReviewState.RECTIFYING.value,
+            ReviewRectificationRow.due_at < filters.overdue_at,
+        )
     return _period(stmt, time_column, filters).limit(filters.limit)
 
 

@@ -192,7 +192,19 @@ def _states(request: web.Request) -> tuple[str, ...]:
 
 async def _filters(request: web.Request, actor: Actor) -> ReviewFilters:
     start, end = _period(request)
-    return ReviewFilters(await _unit_scope(request, actor), start, end, _states(request))
+    q = request.query
+    overdue = q.get("overdue", "").strip().lower()
+    if overdue not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise rv.ReviewInvalidInput("overdue", "overdue 须为 true 或 false (overdue must be true or false)")
+    now = request.app[NOW]() if NOW in request.app else utcnow()
+    return ReviewFilters(
+        await _unit_scope(request, actor),
+        start,
+        end,
+        _states(request),
+        workorder_number=q.get("workorder", "").strip() or None,
+        overdue_at=now if overdue in ("1", "true", "yes") else None,
+    )
 
 
 def _csv_wanted(request: web.Request) -> bool:
@@ -512,6 +524,9 @@ _PERIOD = [
     _q("to", "end date, inclusive, or ISO time with an offset, exclusive"),
 ]
 _STATE = _q("state", "comma-separated entry states: " + ", ".join(s.value for s in rv.ReviewState))
+_WORKORDER = _q("workorder", "one work order's number (YS2026113000001)")
+_OVERDUE = _q("overdue", "true: only entries still being rectified past their due time (整改超期)",
+              {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]})
 _FORMAT = _q("format", "json (default) or csv (UTF-8 with BOM)", {"type": "string", "enum": ["json", "csv"]})
 
 _ENTRY = {
@@ -569,11 +584,11 @@ _CONFLICT = {"409": {"description": "review-invalid-state: the entry's state doe
 
 OPERATIONS: list[tuple[str, str, Handler, dict[str, Any]]] = [
     ("get", "/rectifications", list_rectifications,
-     _list_op("整改清单: rectification entries opened in the period", [*_PERIOD, _STATE, _FORMAT])),
+     _list_op("整改清单: rectification entries opened in the period", [*_PERIOD, _STATE, _WORKORDER, _OVERDUE, _FORMAT])),
     ("get", "/bad-reviews", list_bad_reviews,
-     _list_op("差评清单: dissatisfied ratings given in the period", [*_PERIOD, _STATE, _FORMAT])),
+     _list_op("差评清单: dissatisfied ratings given in the period", [*_PERIOD, _STATE, _WORKORDER, _OVERDUE, _FORMAT])),
     ("get", "/responsibilities", list_responsibilities,
-     _list_op("责任清单: unit and handler of each bad review", [*_PERIOD, _STATE, _FORMAT])),
+     _list_op("责任清单: unit and handler of each bad review", [*_PERIOD, _STATE, _WORKORDER, _OVERDUE, _FORMAT])),
     ("get", "/unrated", unrated_orders,
      _list_op("应评未评: closed work orders unrated after every channel", [*_PERIOD, _FORMAT])),
     ("get", "/figures", review_figures, {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from hotline.db import upgrade
 from tests.integration.sms_feedback.review_support import closed_order, review_loop, revisit_surveys
-from tests.integration.ticketing.api_fixtures import WorkOrderApi
+from tests.integration.ticketing.api_fixtures import TZ, WorkOrderApi
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +168,18 @@ async def test_ids_that_name_no_entry_are_not_found(review_api: WorkOrderApi) ->
         assert (status, body["error"]) == (404, "review-not-found"), odd
         status, _ = await review_api.call("POST", f"/reviews/{odd}/close", "admin", {"reason": "x"})
         assert status == 404, odd
+
+
+async def test_entries_past_their_due_time_are_flagged_and_filtered_as_overdue(review_api: WorkOrderApi) -> None:
+    api = review_api
+    api.clock.set(datetime(2025, 11, 3, 9, 0, tzinfo=TZ))  # Monday: due five working days later
+    late = await bad_review(api)
+    done = await bad_review(api, title="食品许可证延续")
+    await api.ok("POST", f"/reviews/{done['id']}/rectified", "market", {"text": "已办结延续"})
+    assert late["due_at"] == "2025-11-10T09:00:00+08:00"
+    api.clock.set(datetime(2025, 11, 10, 9, 1, tzinfo=TZ))
+    overdue = (await api.ok("GET", "/reviews/rectifications", "market", overdue="true"))["items"]
+    assert [(i["id"], i["overdue"]) for i in overdue] == [(late["id"], True)]  # the rectified one is not late
+    one = (await api.ok("GET", "/reviews/bad-reviews", "supervisor", workorder=done["workorder_number"]))["items"]
+    assert [b["review_id"] for b in one] == [done["id"]]
+    assert (await api.call("GET", "/reviews/rectifications", "market", overdue="maybe"))[0] == 400
