@@ -10,13 +10,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from hotline.settings import Settings
+from sms_feedback.adapters.orm import ReviewRectificationRow
 from sms_feedback.adapters.webhooks import INBOUND_PATH
 from sms_feedback.domain.wording import clarification_sms
 from sms_feedback.reviews_web import review_loop_for
 from sms_feedback.web import SURVEY_STORE, WORK_ORDER_RATINGS
 from tests.integration.sms_feedback.survey_harness import PHONE, SENDER, SurveyHarness, local, survey_harness
+from ticketing.domain.roles import Actor, Role
 
 OTHER = "+8613700002222"
 
@@ -216,3 +219,27 @@ async def test_a_reply_acted_on_at_once_leaves_its_safety_row_nothing_to_do(harn
     report = await harness.deliver()
     assert report.delivered == [row.id] and len(harness.sms_to()) == 1
     assert (await harness.work_order(number)).state == "evaluated"
+
+
+async def test_a_bad_rating_leads_to_a_revisit_survey_whose_good_answer_closes_the_rectification(
+    harness: SurveyHarness,
+) -> None:
+    (number,) = await surveyed(harness, "消防验收预约不上")
+    await harness.reply("3 还是约不上", sid(15))
+    loop = review_loop_for(harness.app)
+    async with harness.sessions() as session:
+        (entry,) = (await session.scalars(select(ReviewRectificationRow))).all()
+    assert entry.workorder_number == number and entry.state == "rectifying"
+
+    harness.clock.at += timedelta(hours=3)
+    supervisor = Actor(id=None, name="督查员", role=Role.SUPERVISOR)
+    assert (await loop.report_rectified(supervisor, entry.id, "已协调窗口开通预约")).survey_queued
+    await harness.deliver()
+    revisit = [s for s in await harness.surveys() if s.purpose == "revisit"]
+    assert [(s.review_id, s.state) for s in revisit] == [(entry.id, "sent")]
+    assert len(harness.sms_to()) == 2
+
+    await harness.reply("1 这次解决了", sid(16))
+    async with harness.sessions() as session:
+        closed = await session.get(ReviewRectificationRow, entry.id)
+    assert closed is not None and (closed.state, closed.revisit_rating) == ("closed_satisfied", "satisfied")
