@@ -168,6 +168,7 @@ class SurveySender:
                 await session.scalars(
                     select(OutboxRow).where(
                         OutboxRow.kind == SURVEY_SEND,
+                        OutboxRow.payload["phone"].as_string() == phone,  # producers queue E.164 numbers
                         OutboxRow.delivered_at.is_(None),
                         OutboxRow.failed_at.is_(None),
                         OutboxRow.next_attempt_at <= now,
