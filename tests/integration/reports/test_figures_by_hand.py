@@ -46,6 +46,8 @@ async def test_each_units_headline_rates_match_the_hand_worked_values(service: R
     assert county.received == HAND["county"]["received"]
     for rate, expected in HAND["county"].items():
         assert getattr(county, rate) == pytest.approx(expected), rate
+    by_class = {(f.order_class, f.service): (f.figures.received, f.figures.closed) for f in figures.by_class_service}
+    assert by_class == {("complaint", "complaint"): (7, 5), ("suggestion", "suggestion"): (1, 1)}
     # the seat: 4 queued, 3 answered (5 s, 30 s, 10 s), 1 abandoned → 2 of 4 within 20 s
     assert (figures.calls.offered, figures.calls.answered, figures.calls.abandoned) == (4, 3, 1)
     assert figures.calls.service_level == pytest.approx(0.5)
