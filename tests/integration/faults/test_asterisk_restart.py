@@ -62,7 +62,9 @@ async def test_a_call_that_vanishes_with_asterisk_is_closed_its_recordings_kept_
     assert seat.ended_at is not None and record.ended_at is not None
     names = {f"{call_id}-mix", f"{call_id}-caller", f"{call_id}-agent"}
     assert names <= set(fake.stored_recordings), "the files Asterisk cut at the restart are still there"
-    assert node.recordings is not None and {n for n, _, _ in node.recordings.kept} == names
+    kept = node.recordings
+    assert kept is not None
+    await until(lambda: {n for n, _, _ in kept.kept} == names, 5, "the three tracks kept")
     assert queue.seat.agents["agent301"].state in (AgentState.WRAP_UP, AgentState.AVAILABLE)
 
     after = await node.caller([WaitUntilHungUp()], number="13800000004")  # the line works again

@@ -85,7 +85,9 @@ async def test_a_recorded_call_survives_the_controller_and_is_recorded_once_to_t
     assert sorted(r.query.get("name") for r in started) == sorted(names), "each track started once"
     assert names <= set(fake.stored_recordings)
     assert seconds(fake.stored_recordings[f"{call_id}-mix"]) >= 28, "the mix covers the whole talk"
-    assert node.recordings is not None and sorted(n for n, _, _ in node.recordings.kept) == sorted(names)
+    kept = node.recordings
+    assert kept is not None
+    await until(lambda: sorted(n for n, _, _ in kept.kept) == sorted(names), 5, "the three tracks kept")
     bridge_deletes = [r for r in fake.requests if r.method == "DELETE" and r.path.endswith(f"seat-call-{call_id}")]
     assert len(bridge_deletes) == 1, "the bridge lived until the call ended"
     await fake.wait_empty()
@@ -177,5 +179,7 @@ async def test_a_three_way_call_survives_the_controller_and_ends_whole_when_the_
     assert {"caller", "agent", "expert"} <= legs
     started = [r for r in node.fake.requests if r.method == "POST" and r.path.endswith("/record")]
     assert len(started) == 3, "the three tracks were started once, before the restart"
-    assert node.recordings is not None and len(node.recordings.kept) == 3
+    kept = node.recordings
+    assert kept is not None
+    await until(lambda: len(kept.kept) == 3, 5, "the three tracks kept")  # RecordingFinished may come last
     await node.fake.wait_empty()

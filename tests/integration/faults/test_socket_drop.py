@@ -58,6 +58,8 @@ async def test_an_agent_who_hangs_up_while_the_socket_is_down_ends_the_call_and_
         seat = (await db.execute(select(SeatCallRow))).scalar_one()
     assert seat.disposition == "answered" and seat.ended_by == "agent" and seat.ended_at is not None
     names = {f"{call_id}-mix", f"{call_id}-caller", f"{call_id}-agent"}
-    assert node.recordings is not None and {n for n, _, _ in node.recordings.kept} == names
+    kept = node.recordings
+    assert kept is not None
+    await until(lambda: {n for n, _, _ in kept.kept} == names, 5, "the three tracks kept")
     assert node.controller.stats.reconciles >= 2 and node.controller.stats.asterisk_restarts == 0
     await fake.wait_empty()
