@@ -162,6 +162,7 @@ def concrete(h: Hostile, path: str) -> str:
         "review_id": "1",
         "name": "2026-10",
         "file": "report.pdf",
+        "token": "not-a-signed-link",  # /r/{token}: the rating link page refuses it (403)
     }
     if path.startswith("/api/v1/recordings/"):
         values["id"] = h.ids["recording"]
