@@ -37,7 +37,7 @@ async def node(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Node]:
 async def test_a_call_that_vanishes_with_asterisk_is_closed_its_recordings_kept_and_the_seat_goes_on(
     node: Node,
 ) -> None:
-    node.add_agent("agent301", answer_after=1.0, script=[WaitUntilBridged(), Wait(3), HangUp()])
+    node.add_agent("agent301", answer_after=1.0, script=[WaitUntilBridged(), Wait(30), HangUp()])
     await node.start()
     fake, controller, queue = node.fake, node.controller, node.queue
     assert controller is not None and queue is not None and node.recorder is not None

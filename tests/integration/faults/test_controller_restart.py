@@ -132,7 +132,7 @@ EXPERT = ExpertContact(201, "王专家", "PJSIP/expert201")
 
 async def expert_call(node: Node, *, join: bool) -> tuple[Call, str, Call]:
     """A caller bridged with agent501, an expert rung and answering; joined to a conference if `join`."""
-    node.add_agent("agent501", answer_after=1.0, script=[WaitUntilBridged(), Wait(40), HangUp()])
+    node.add_agent("agent501", answer_after=1.0, script=[WaitUntilBridged(), Wait(90), HangUp()])
     expert_phone = node.fake.add_endpoint("PJSIP/expert201", answer_after=2.0)
     await node.start()
     assert node.queue is not None
@@ -169,7 +169,7 @@ async def test_a_three_way_call_survives_the_controller_and_ends_whole_when_the_
     await until(lambda: call.id in bridge_members(node, call_id) and expert.channel.id in bridge_members(node, call_id),
                 10, "all three in the bridge")
     assert call.music_on_hold is None
-    await call.finished(30)  # the agent hangs up after 40 s: the whole call ends
+    await call.finished(30)  # the agent hangs up after 90 s: the whole call ends
     await settle(node)
     assert not expert.alive
     record, seat = await only_call(node)
