@@ -27,7 +27,7 @@ from callflow.session import CallSession, Event
 from callflow.web import CONTROLLER, register_call_plugin
 from hotline.app import SESSIONS, SETTINGS
 from sms_feedback.adapters.survey_channels import SqlSurveyChannels
-from sms_feedback.domain.phone_schedule import WorkingDays, parse_phone_survey_options
+from sms_feedback.domain.phone_schedule import PhoneSurveyConfigError, WorkingDays, parse_phone_survey_options
 from sms_feedback.phone_survey import PROMPT_GOODBYE, SURVEY_ARGS, PhoneSurveys
 from sms_feedback.rating_page import LINK_PATH, RatingPage
 from sms_feedback.survey_sending import link_secret
@@ -98,10 +98,7 @@ def _route_orphans(app: web.Application, controller: Controller) -> None:
 
 async def _channels(app: web.Application) -> AsyncIterator[None]:
     """Runs after `sms_feedback.web`'s survey services exist (its cleanup context comes first)."""
-    from ticketing.adapters.calendar_store import CalendarStore
     from ticketing.background import BACKGROUND
-    from ticketing.domain.calendar import OfficeHours
-    from ticketing.services import StoredCalendar
 
     settings = app[SETTINGS]
     sessions = app[SESSIONS]
@@ -111,21 +108,16 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
     app[RATING_PAGE] = RatingPage(channels, store, ratings, link_secret(settings), now, TicketingMatters(app))
 
     task: asyncio.Task[None] | None = None
-    options = parse_phone_survey_options(settings.phone_survey, settings.timezone)
-    if CONTROLLER in app and options.enabled:
-        calendar = StoredCalendar(CalendarStore(sessions), OfficeHours.parse(settings.office_hours, settings.timezone))
-
-        async def working_days() -> WorkingDays:
-            return await calendar()
-
-        surveys = PhoneSurveys(
-            channels, store, ratings, working_days, app[CONTROLLER], options,
-            dial_template=settings.survey_dial_template, now=now,
-        )
+    try:
+        surveys = _phone_surveys(app, channels, now) if CONTROLLER in app else None
+    except PhoneSurveyConfigError as exc:  # the rest of the service still runs; say so loudly
+        log.error("phone survey (电话回访) off: %s", exc.message)
+        surveys = None
+    if surveys is not None:
         app[PHONE_SURVEYS] = surveys
         if app.get(BACKGROUND, True):
             task = asyncio.create_task(surveys.run(), name="phone-survey")
-            log.info("phone survey: due check every %s s, dialling %s", options.check_every_s, settings.survey_dial_template)
+            log.info("phone survey: due check every %s s, dialling %s", surveys.options.check_every_s, surveys.dial_template)
     try:
         yield
     finally:
@@ -133,6 +125,28 @@ async def _channels(app: web.Application) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _phone_surveys(app: web.Application, channels: SqlSurveyChannels, now: Callable[[], datetime]) -> PhoneSurveys | None:
+    """The phone survey from HOTLINE_PHONE_SURVEY and HOTLINE_SURVEY_DIAL_TEMPLATE; None when turned off."""
+    from ticketing.adapters.calendar_store import CalendarStore
+    from ticketing.domain.calendar import OfficeHours
+    from ticketing.services import StoredCalendar
+
+    settings = app[SETTINGS]
+    options = parse_phone_survey_options(settings.phone_survey, settings.timezone)
+    if not options.enabled:
+        log.info("phone survey (电话回访) turned off (HOTLINE_PHONE_SURVEY=off)")
+        return None
+    calendar = StoredCalendar(CalendarStore(app[SESSIONS]), OfficeHours.parse(settings.office_hours, settings.timezone))
+
+    async def working_days() -> WorkingDays:
+        return await calendar()
+
+    return PhoneSurveys(
+        channels, app[SURVEY_STORE], app[WORK_ORDER_RATINGS], working_days, app[CONTROLLER], options,
+        dial_template=settings.survey_dial_template, now=now,
+    )
 
 
 def setup(app: web.Application) -> None:

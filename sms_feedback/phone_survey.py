@@ -35,7 +35,14 @@ from callflow.controller import Controller
 from callflow.session import CallSession, Event
 from sms_feedback.adapters.survey_channels import CallCandidate, SqlSurveyChannels
 from sms_feedback.adapters.survey_store import SqlSurveyStore
-from sms_feedback.domain.phone_schedule import CallNow, GiveUp, PhoneSurveyOptions, WaitUntil, WorkingDays
+from sms_feedback.domain.phone_schedule import (
+    CallNow,
+    GiveUp,
+    PhoneSurveyConfigError,
+    PhoneSurveyOptions,
+    WaitUntil,
+    WorkingDays,
+)
 from sms_feedback.domain.reply import Rating
 from sms_feedback.survey_rating import record_rating
 from sms_feedback.survey_replies import WorkOrderRatings
@@ -69,6 +76,19 @@ def dial_number(phone: str) -> str:
         national = digits[2:]
         return national if national.startswith("1") else f"0{national}"
     return f"00{digits}" if phone.startswith("+") else digits
+
+
+def checked_dial_template(template: str) -> str:
+    """`HOTLINE_SURVEY_DIAL_TEMPLATE` must name `{number}` and nothing else in braces."""
+    try:
+        dialled = template.format(number="13800138000")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PhoneSurveyConfigError(f"HOTLINE_SURVEY_DIAL_TEMPLATE 无效 (invalid): {template!r}: {exc}") from exc
+    if "{number}" not in template or "/" not in dialled:
+        raise PhoneSurveyConfigError(
+            f"HOTLINE_SURVEY_DIAL_TEMPLATE 应形如 PJSIP/{{number}}@trunk (expected tech/…{{number}}…): {template!r}"
+        )
+    return template
 
 
 @dataclass
@@ -119,7 +139,7 @@ class PhoneSurveys:
         self.controller = controller
         self.client = controller.client
         self.options = options
-        self.dial_template = dial_template
+        self.dial_template = checked_dial_template(dial_template)
         self.now = now or controller.clock.now
         self.media_prefix = media_prefix
         self.calls: dict[str, SurveyCall] = {}

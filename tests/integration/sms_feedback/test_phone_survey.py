@@ -21,8 +21,13 @@ from ivr.config import load_menu
 from sms_feedback.adapters.orm import SurveyRow
 from sms_feedback.adapters.survey_channels import SqlSurveyChannels
 from sms_feedback.adapters.survey_store import SqlSurveyStore
-from sms_feedback.domain.phone_schedule import PhoneSchedule, PhoneSurveyOptions, WorkingDays
-from sms_feedback.phone_survey import PhoneSurveys, dial_number
+from sms_feedback.domain.phone_schedule import (
+    PhoneSchedule,
+    PhoneSurveyConfigError,
+    PhoneSurveyOptions,
+    WorkingDays,
+)
+from sms_feedback.phone_survey import PhoneSurveys, checked_dial_template, dial_number
 from tests.fakes.asterisk import Press, WaitForPlayback
 from tests.fakes.asterisk.fake import FakeAsterisk
 from tests.fakes.schema import schema_drift
@@ -277,3 +282,11 @@ async def test_a_failed_sms_is_called_at_the_next_slot_without_waiting_a_day(sur
     report = await survey.surveys.check_once()
     assert await asyncio.wait_for(report.placed[0].ended, 10) == "rated"
     assert (await survey.state_of(row.id)).rating == "satisfied"
+
+
+@pytest.mark.parametrize("template", ["PJSIP/trunk", "PJSIP/{phone}@trunk", "{number}", "PJSIP/{number}@{trunk}"])
+async def test_a_dial_template_without_the_number_is_refused_at_start(template: str) -> None:
+    with pytest.raises(PhoneSurveyConfigError) as caught:
+        checked_dial_template(template)
+    assert caught.value.error_id == "phone-survey-config-invalid"
+    assert checked_dial_template("Local/{number}@from-survey") == "Local/{number}@from-survey"

@@ -4,7 +4,7 @@ may add a comment; one rating per survey; altered or expired links change nothin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -217,3 +217,16 @@ async def test_the_service_serves_links_signed_with_its_own_secret(
     fresh = await client.app[RATING_PAGE].channels.by_id(row.id)
     assert fresh is not None and (fresh.rating, fresh.channel) == ("basically_satisfied", "web")
     assert PHONE_SURVEYS in client.app  # built (its due check is background work, off here)
+
+
+@pytest.mark.parametrize("changes", [{"survey_dial_template": "PJSIP/trunk"}, {"phone_survey": "off"}])
+async def test_a_phone_survey_turned_off_or_misconfigured_leaves_the_page_serving(
+    settings: Settings,
+    changes: dict[str, str],
+    aiohttp_client: Callable[[web.Application], Awaitable[TestClient[Any, Any]]],
+) -> None:
+    settings = replace(settings, **changes)
+    await upgrade_async(settings.database_url)
+    client = await aiohttp_client(create_app(settings, overrides={BACKGROUND: False, TICKETING_NOW: lambda: NOW}))
+    assert PHONE_SURVEYS not in client.app
+    assert (await client.get("/r/not-a-link")).status == 403
