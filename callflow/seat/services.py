@@ -293,7 +293,8 @@ class SeatQueue:
         session = self.callers.get(call_id)
         wanted = ring is not None and session is not None and agent is not None and agent.reserved_for == call_id
         if claimed and not wanted:  # the caller left (or took another agent) meanwhile
-            await self.reservations.release(agent_id, call_id)
+            self._claimed[agent_id] = call_id
+            await self._release(agent_id)
             return
         if claimed:
             assert ring is not None and session is not None
