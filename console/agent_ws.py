@@ -102,7 +102,9 @@ class AgentDesk:
         queue.bridged_call_hooks.append(self._hook)
 
     def _hook(self, call: BridgedCall) -> None:
-        call.on_answered.append(self._answered)
+        # first in line: the pop only hands over to the console's task, so it need not wait for the
+        # recording and live-text set-ups that other hooks await
+        call.on_answered.insert(0, self._answered)
         call.on_ended.append(self._ended)
 
     def viewers_of(self, agent_id: str) -> list[Viewer]:
