@@ -6,11 +6,26 @@ the supervisor sees every unit, with CSV links, and may close an entry with a wr
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
+import pytest
+
+from callflow.seat.orm import SeatCallRow
+from hotline.app import SESSIONS
+from hotline.db import upgrade_async
 from sms_feedback.reviews_web import REVIEW_LOOP
+from tests.fakes.databases import fresh_postgres_database
 from tests.integration.console.console_fixtures import Console
-from tests.integration.console.support import dispatched_order
+from tests.integration.console.support import (
+    MovableClock,
+    console_app,
+    console_settings,
+    dispatched_order,
+    seed_people,
+)
 from ticketing.web import WORKORDERS
 
 
@@ -108,3 +123,46 @@ async def test_the_supervisor_sees_every_unit_and_closes_with_a_reason(console: 
     page = await closed.text()
     assert "整改单已销号" in page and "督查销号" in page and "检查为上级统一部署" in page
     assert await console.scalar("SELECT state FROM review_rectifications WHERE id = :id", id=entry_id) == "closed_by_supervisor"
+
+
+@pytest.fixture
+async def postgres_console(postgres_url: str, tmp_path: Path, aiohttp_client: Any) -> AsyncIterator[Console]:
+    async with fresh_postgres_database(postgres_url, "console_pages") as url:
+        await upgrade_async(url)
+        people = await seed_people(url)
+        clock = MovableClock()
+        client = await aiohttp_client(console_app(console_settings(url, tmp_path), clock))
+        yield Console(client=client, clock=clock, people=people, url=url)
+        await client.close()
+
+
+@pytest.mark.postgres
+async def test_the_knowledge_seat_wall_and_review_pages_on_postgres(postgres_console: Console) -> None:
+    """Production's database: the pages' own queries (today's seat calls, the month's ratings) and the
+    services' (PostgreSQL full-text search, the review lists) behind the same forms."""
+    console = postgres_console
+    bad = await rated_order(console, "广告登记被拖延", "dissatisfied", "sms", "跑了三趟")
+    await rated_order(console, "营业执照变更", "satisfied", "web")
+    async with console.app[SESSIONS].begin() as session:
+        session.add(SeatCallRow(call_id="pg-call", queued_at=console.clock.at, disposition="abandoned",
+                                agents=[], rung=[], legs=[]))
+
+    await console.sign_in("wang.market")
+    csrf = await console.csrf("/kb/new")
+    made = await console.client.post(
+        "/kb/new",
+        data={"csrf_token": csrf, "title": "食品经营许可证注销", "question": "不开店了许可证怎么注销？",
+              "answer": "通过浙里办申请注销。"},
+        allow_redirects=False,
+    )
+    assert made.status == 303
+    found = await (await console.client.get("/kb", params={"q": "许可证怎么注销"})).text()
+    assert "食品经营许可证注销</a>" in found.split('class="kb-results"')[1]
+    reviews = await (await console.client.get("/unit/reviews")).text()
+    assert '<dd data-rating="dissatisfied">1</dd>' in reviews and '<dd data-rating="satisfied">1</dd>' in reviews
+    assert f">{bad}</a>" in reviews.split('id="tasks-title"')[1]
+
+    await console.client.post("/logout", data={"csrf_token": csrf})
+    await console.sign_in("sun.supervisor")
+    wall = await (await console.client.get("/seat/wall/data")).json()
+    assert wall["fields"]["today_abandoned"] == "1"
