@@ -89,6 +89,16 @@ def test_every_main_page_has_labelled_fields_visible_focus_and_a_screenshot(
         )
     )
     bad = live_console.run(badly_rated_order(live_console.app, live_console.people))
+    kb = live_console.app[KNOWLEDGE]
+    market = live_console.people.actors["wang.market"]
+    tax = live_console.run(kb.create(market, {
+        "title": "个体户税务登记", "question": "个体户领了执照还要去税务登记吗？",
+        "answer": "办理营业执照后信息自动共享，无需单独办理税务登记。", "key_points": ["多证合一"]}))
+    live_console.run(kb.create(market, {
+        "title": "2019年小微企业年报补报", "question": "往年年报还能补报吗？", "answer": "该政策已停止执行。",
+        "expires_on": "2020-06-30"}))
+    live_console.run(kb.update(market, tax.id or 0, {"answer": "办理营业执照后信息自动共享，无需单独办理税务登记；如需发票请在电子税务局申领。", "version": 1}))
+    live_console.run(kb.record_hit(live_console.people.actors["zhao.agent"], tax.id or 0, query="个体户税务登记"))
     page.goto("/login")
     page.screenshot(path=str(screenshots / "pages-01-login.png"), full_page=True)
     assert page.get_by_label("账号").count() == 1 and page.get_by_label("密码").count() == 1
@@ -96,6 +106,9 @@ def test_every_main_page_has_labelled_fields_visible_focus_and_a_screenshot(
     sign_in(page, "wang.market")
     check_page(page, "/unit/inbox", screenshots / "pages-02-unit-inbox.png")
     check_page(page, f"/unit/orders/{order.id}", screenshots / "pages-03-order.png")
+    check_page(page, "/kb", screenshots / "pages-04a-kb-unit.png")
+    check_page(page, f"/kb/{tax.id}", screenshots / "pages-04b-kb-entry-history.png")
+    assert "修订记录（2）" in page.get_by_role("heading", level=2).all_inner_texts()
     labels = check_page(page, "/kb/new", screenshots / "pages-04-kb-new.png")
     assert {"标题", "问题", "答复口径", "政策依据", "生效日期"} <= set(labels)
     check_page(page, "/experts", screenshots / "pages-05-experts-unit.png")
