@@ -306,6 +306,9 @@ class SeatQueue:
             log.info("seat: agent %s is held elsewhere; call %s rings someone else", agent_id, call_id)
             now = self.now()
             self.seat.ring_failed(call_id, agent_id, "held-elsewhere", now)
+            waiting = self.seat.caller(call_id)
+            if waiting is not None:  # not "tried" for this caller: skipped by everyone for a while instead
+                waiting.tried.pop(agent_id, None)
             retry = self.config.held_elsewhere_retry_s
             agent.skip_until = now + timedelta(seconds=retry)
             self._retry_after(retry)

@@ -170,10 +170,12 @@ class Node:
         return await self.fake.place_call(number=number, script=script)
 
 
-async def start_node(name: str, tmp: Path, prompts: Path, sessions: async_sessionmaker[AsyncSession]) -> Node:
+async def start_node(
+    name: str, tmp: Path, prompts: Path, sessions: async_sessionmaker[AsyncSession], time_factor: float = 0.02
+) -> Node:
     write_seat_prompts(prompts)
     fake = FakeAsterisk(
-        sounds={"hotline": prompts}, recordings_dir=tmp / name / "spool", time_factor=0.02,
+        sounds={"hotline": prompts}, recordings_dir=tmp / name / "spool", time_factor=time_factor,
         asterisk_id=f"02:fc:00:00:00:{len(name):02d}", system_name=name,
     )
     await fake.start()

@@ -29,8 +29,9 @@ async def nodes(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[tuple[Node,
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
         await create_tables(sessions)
-        a = await start_node("node-a", tmp_path, menu_prompts, sessions)
-        b = await start_node("node-b", tmp_path, menu_prompts, sessions)
+        # Two call flows in one process on a shared machine: 0.05 leaves the scripts' waits room to breathe.
+        a = await start_node("node-a", tmp_path, menu_prompts, sessions, time_factor=0.05)
+        b = await start_node("node-b", tmp_path, menu_prompts, sessions, time_factor=0.05)
         try:
             yield a, b
         finally:
