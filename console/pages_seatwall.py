@@ -19,7 +19,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callflow.seat.domain import Agent, AgentState
+from callflow.seat.domain import Agent, AgentState, WaitingCaller
 from callflow.seat.orm import SeatCallRow
 from callflow.seat.web import SEAT_QUEUE
 from console.auth.services import SignedIn
@@ -51,6 +51,11 @@ def duration_zh(seconds: float | None) -> str:
     return f"{whole // 3600}小时{whole % 3600 // 60}分"
 
 
+def masked(number: str) -> str:
+    """A caller's number on a wall others can see: 13800138000 → 138****8000."""
+    return number[:3] + "****" + number[-4:] if len(number) >= 8 else number or "未知号码"
+
+
 def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
@@ -61,6 +66,7 @@ def wall_view(
     today: Mapping[str, int],
     at: datetime,
     zone: ZoneInfo,
+    waiting: Sequence[WaitingCaller] = (),
 ) -> dict[str, Any]:
     """Everything the wall shows, as display text (pure): `fields` by name, and the agents' rows.
 
@@ -71,7 +77,7 @@ def wall_view(
     ended = sum(today.get(o, 0) for o in TODAY_OUTCOMES)
     fields["today_abandon_rate"] = percent(today.get("abandoned", 0) / ended if ended else None)
     if snapshot is None:
-        return {"running": False, "fields": fields, "agents": []}
+        return {"running": False, "fields": fields, "agents": [], "callers": []}
     fields["waiting"] = str(snapshot["waiting"])
     fields["longest_wait"] = duration_zh(snapshot["longest_wait_s"]) if snapshot["waiting"] else "—"
     for state in AgentState:
@@ -115,7 +121,17 @@ def wall_view(
         }
         for a in sorted(agents, key=lambda a: (list(STATE_ZH).index(a.state), a.id))
     ]
-    return {"running": True, "fields": fields, "agents": rows}
+    names = {a.id: a.name or a.id for a in agents}
+    callers = [
+        {
+            "position": str(n),
+            "number": masked(c.number),
+            "waited": duration_zh((at - c.entered_at).total_seconds()),
+            "ringing": "、".join(sorted(names.get(a, a) for a in c.ringing)) or "—",
+        }
+        for n, c in enumerate(waiting, start=1)
+    ]
+    return {"running": True, "fields": fields, "agents": rows, "callers": callers}
 
 
 async def today_counts(sessions: async_sessionmaker[AsyncSession], since: datetime) -> dict[str, int]:
@@ -137,7 +153,8 @@ async def _wall(request: web.Request) -> dict[str, Any]:
     queue = request.app[SEAT_QUEUE] if SEAT_QUEUE in request.app else None
     if queue is None:
         return wall_view(None, [], today, local, zone)
-    return wall_view(queue.snapshot(), list(queue.seat.agents.values()), today, queue.now(), zone)
+    seat = queue.seat
+    return wall_view(queue.snapshot(), list(seat.agents.values()), today, queue.now(), zone, list(seat.waiting))
 
 
 @page(*SUPERVISORS)

@@ -23,29 +23,48 @@
     row.appendChild(td);
   }
 
-  function setAgents(agents) {
-    var body = document.getElementById("wall-agents");
+  // Replace a table body's rows: one per item, the cells from `columns`, or one row saying it is empty.
+  function fill(bodyId, items, columns, emptyText, decorate) {
+    var body = document.getElementById(bodyId);
+    if (!body) { return; }
     var rows = document.createDocumentFragment();
-    agents.forEach(function (a) {
+    items.forEach(function (item) {
       var tr = document.createElement("tr");
-      tr.setAttribute("data-agent", a.agent);
-      tr.className = "agent-" + a.state;
-      cell(tr, a.name + "（" + a.agent + "）");
-      cell(tr, a.state_zh);
-      cell(tr, a.since);
-      cell(tr, a["for"]);
-      cell(tr, a.answered);
+      if (decorate) { decorate(tr, item); }
+      columns.forEach(function (column) { cell(tr, column(item)); });
       rows.appendChild(tr);
     });
-    if (!agents.length) {
+    if (!items.length) {
       var empty = document.createElement("tr");
       var td = document.createElement("td");
-      td.colSpan = 5;
-      td.textContent = "暂无坐席";
+      td.colSpan = columns.length;
+      td.textContent = emptyText;
       empty.appendChild(td);
       rows.appendChild(empty);
     }
     body.replaceChildren(rows);
+  }
+
+  function setAgents(agents) {
+    fill("wall-agents", agents, [
+      function (a) { return a.name + "（" + a.agent + "）"; },
+      function (a) { return a.state_zh; },
+      function (a) { return a.since; },
+      function (a) { return a["for"]; },
+      function (a) { return a.answered; }
+    ], "暂无坐席", function (tr, a) {
+      tr.setAttribute("data-agent", a.agent);
+      tr.className = "agent-" + a.state;
+    });
+  }
+
+  function setCallers(callers) {
+    fill("wall-callers", callers, [
+      function (c) { return c.position; },
+      function (c) { return c.number; },
+      function (c) { return c.waited; },
+      function (c) { return c.ringing; }
+    ], "当前无人排队");
   }
 
   function poll() {
@@ -57,6 +76,7 @@
       .then(function (wall) {
         setFields(wall.fields);
         setAgents(wall.agents);
+        setCallers(wall.callers);
         connection.textContent = wall.running ? "" : "专席队列未运行";
         root.setAttribute("data-updates", String((parseInt(root.getAttribute("data-updates"), 10) || 0) + 1));
       })

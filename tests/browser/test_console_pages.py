@@ -189,7 +189,23 @@ def test_the_seat_wall_updates_in_place_when_an_agent_changes_state(
     )
     assert page.evaluate("() => window.__sameDocument === true")
     assert page.locator('[data-field="state_paused"]').inner_text() != "0"
+    # a caller joins the queue (the seat's own rules, on the server's loop): the wall lists them
+    async def caller(joins: bool) -> None:
+        if joins:
+            queue.seat.enqueue("wall-call", "wall-chan", "13912345678", queue.now())
+        else:
+            queue.seat.caller_left("wall-call", queue.now())
+
+    live_console.run(caller(joins=True))
+    page.wait_for_function(
+        "() => document.getElementById('wall-callers').innerText.includes('139****5678')", timeout=SLOW_MACHINE_MS
+    )
+    assert page.locator('[data-field="waiting"]').inner_text() == "1"
     page.screenshot(path=str(screenshots / "pages-17-seat-wall-paused.png"), full_page=True)
+    live_console.run(caller(joins=False))
+    page.wait_for_function(
+        "() => document.getElementById('wall-callers').innerText.includes('当前无人排队')", timeout=SLOW_MACHINE_MS
+    )
     live_console.run(queue.resume("agent901"))
     page.wait_for_function(
         """() => document.querySelector('#wall-agents tr[data-agent="agent901"]').innerText.includes('空闲')""",

@@ -86,3 +86,17 @@ async def test_the_polled_data_follows_an_agent_changing_state(console: Console)
     assert after["fields"]["working"] == "0"
     assert after["agents"][0] == {**after["agents"][0], "agent": "agent201", "state": "paused", "state_zh": "小休（午餐）"}
     assert after["fields"]["waiting"] == "0" and after["fields"]["longest_wait"] == "—"
+
+
+async def test_waiting_callers_are_listed_with_a_masked_number_and_their_wait(console: Console) -> None:
+    queue = console.app[SEAT_QUEUE]
+    await queue.add_member("agent301", name="赵坐席")  # a member, not logged in: nobody rings
+    queue.seat.enqueue("call-a", "chan-a", "13800138000", queue.now() - timedelta(seconds=75))
+    queue.seat.enqueue("call-b", "chan-b", "05718888", queue.now() - timedelta(seconds=12))
+    await console.sign_in("qian.admin")
+    wall = await wall_data(console)
+    assert wall["fields"]["waiting"] == "2" and wall["fields"]["longest_wait"].startswith("1分1")
+    assert [(c["position"], c["number"]) for c in wall["callers"]] == [("1", "138****8000"), ("2", "057****8888")]
+    assert wall["callers"][0]["waited"].startswith("1分1") and wall["callers"][0]["ringing"] == "—"
+    html = await (await console.client.get("/seat/wall")).text()
+    assert "<td>1</td><td>138****8000</td>" in html and "13800138000" not in html
