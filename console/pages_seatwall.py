@@ -106,9 +106,12 @@ def wall_view(
     fields["advice_sl"] = percent(advice["expected_sl"])
     fields["advice_asa"] = duration_zh(advice["average_speed_of_answer_s"])
     shortfall = advice["agents"] - int(fields["working"])
-    fields["advice_gap"] = (
-        f"建议增加 {shortfall} 名坐席" if shortfall > 0 else "当前在岗坐席足够" if advice["agents"] else "当前无来电压力"
-    )
+    if snapshot["waiting"] and fields["working"] == "0":
+        fields["advice_gap"] = "有来电排队但无坐席在岗，请立即安排坐席"
+    elif shortfall > 0:
+        fields["advice_gap"] = f"建议增加 {shortfall} 名坐席"
+    else:
+        fields["advice_gap"] = "当前在岗坐席足够" if advice["agents"] else "当前无来电压力"
     rows = [
         {
             "agent": a.id,

@@ -98,5 +98,6 @@ async def test_waiting_callers_are_listed_with_a_masked_number_and_their_wait(co
     assert wall["fields"]["waiting"] == "2" and wall["fields"]["longest_wait"].startswith("1分1")
     assert [(c["position"], c["number"]) for c in wall["callers"]] == [("1", "138****8000"), ("2", "057****8888")]
     assert wall["callers"][0]["waited"].startswith("1分1") and wall["callers"][0]["ringing"] == "—"
+    assert wall["fields"]["advice_gap"] == "有来电排队但无坐席在岗，请立即安排坐席"
     html = await (await console.client.get("/seat/wall")).text()
     assert "<td>1</td><td>138****8000</td>" in html and "13800138000" not in html
