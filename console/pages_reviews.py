@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy import func, select
@@ -40,7 +40,7 @@ RECENT = 20
 LIST_ROWS = 200
 
 
-def rectification_urgency(entry: ReviewRectificationRow, at: datetime, zone: Any) -> Urgency:
+def rectification_urgency(entry: ReviewRectificationRow, at: datetime, zone: ZoneInfo) -> Urgency:
     """Red once an entry being rectified is past its due time, amber on its last (local) day.
     An entry waiting for the enterprise's revisit, or closed, is not the unit's clock."""
     if entry.state != rv.ReviewState.RECTIFYING.value:
@@ -111,7 +111,11 @@ async def _page(
         entries = await review_figures.rectifications(session, filters)
         bad = await review_figures.bad_reviews(session, filters)
         duty = await review_figures.responsibilities(session, filters)
-    open_first = sorted(entries, key=lambda e: (not rv.ReviewState(e.state).is_open, e.due_at if rv.ReviewState(e.state).is_open else at))
+    def open_first(entry: ReviewRectificationRow) -> tuple[bool, datetime]:
+        is_open = rv.ReviewState(entry.state).is_open
+        return (not is_open, entry.due_at if is_open else at)  # open ones by due time, then the closed
+
+    entries = sorted(entries, key=open_first)
     units = sorted(((u.id, u.name) for u in await request.app[DIRECTORY].units(include_inactive=True)), key=lambda u: u[1])
     names = dict(units)
     csv_unit = f"&unit={unit_id}" if unit_id is not None else ""
@@ -128,7 +132,7 @@ async def _page(
         rated=rated,
         satisfied_share=f"{(counts[rv.SATISFIED] + counts[rv.BASICALLY_SATISFIED]) / rated * 100:.1f}%" if rated else "—",
         recent=recent,
-        tasks=[TaskRow(e, rectification_urgency(e, at, zone)) for e in open_first],
+        tasks=[TaskRow(e, rectification_urgency(e, at, zone)) for e in entries],
         bad=bad,
         duty=duty,
         rating_zh=rv.RATING_ZH,
