@@ -2,6 +2,9 @@
 
 Every method is one short transaction. Rating is a conditional UPDATE (only a survey still pending or
 sent takes a rating), so two replies or a reply and a link click racing each other rate it once.
+`SqlSurveySending` is the sending side (survey_sending.py, survey_replies.py): one survey per outbox row,
+pending → sending → sent with conditional UPDATEs (one sender per survey), delivery receipts, replies
+kept with their safety outbox row, clarifications noted once.
 """
 
 from __future__ import annotations
