@@ -6,9 +6,12 @@ they write — call records, the seat part of each call, agent state changes —
 a growing pause (1 s … 30 s) until it answers again. A record written again while it waits replaces the
 waiting version (latest state wins), so a long outage costs one entry per call, not one per change.
 
-The queue is bounded (`limit`, 10 000 entries): beyond it the oldest waiting write is dropped and logged
-as an error — never silently. `/healthz` shows `pending_writes` (waiting, oldest age, dropped, last
-error); the service reports unhealthy while writes wait or after any was dropped.
+Only an outage waits (the connection refused, dropped or timed out): a write the database refuses for
+what it is (a constraint, a bad value — a bug) is logged with its error and counted as `failed` at once,
+so it can never hold the writes behind it. The queue is bounded (`limit`, 10 000 entries): beyond it the
+oldest waiting write is dropped and logged as an error — never silently. `/healthz` shows `pending_writes`
+(waiting, oldest age, dropped, failed, last error); the service reports unhealthy while writes wait or
+after any was dropped or failed.
 
 `RetryingCallRecordStore` and `RetryingSeatStore` put the ports (`CallRecordStore`, `SeatStore`) in
 front of their SQL adapters; reads pass straight through.
@@ -25,6 +28,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from callflow.domain.call import CallRecord, VoiceMessage
 from callflow.seat.domain import Agent, StateChange
@@ -46,6 +50,8 @@ class PendingWrites:
         self.waiting_since: float | None = None
         self.written_late = 0
         self.dropped = 0
+        self.failed = 0
+        """Writes the database refused for what they were (not an outage): logged, not retried."""
         self.failures = 0
         self.last_error: str | None = None
         self._retrier: asyncio.Task[None] | None = None
@@ -62,7 +68,15 @@ class PendingWrites:
         try:
             await op()
         except Exception as exc:
+            if not is_outage(exc):
+                self._refused(key, exc)
+                return
             self._park(key, op, exc)
+
+    def _refused(self, key: tuple[str, str], exc: Exception) -> None:
+        self.failed += 1
+        self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        log.error("write of %s %s refused by the database, not retried: %s", key[0], key[1], exc, exc_info=exc)
 
     def _park(self, key: tuple[str, str], op: Write, exc: Exception | None) -> None:
         if exc is not None:
@@ -89,6 +103,11 @@ class PendingWrites:
                 try:
                     await op()
                 except Exception as exc:
+                    if not is_outage(exc):
+                        self._refused(key, exc)
+                        if self.waiting.get(key) is op:
+                            del self.waiting[key]
+                        continue
                     self.failures += 1
                     self.last_error = f"{type(exc).__name__}: {exc}"[:300]
                     pause = min(self.max_retry_s, pause * 2)
@@ -118,13 +137,25 @@ class PendingWrites:
         """For /healthz."""
         oldest = None if self.waiting_since is None else round(time.monotonic() - self.waiting_since, 1)
         return {
-            "ok": not self.waiting and not self.dropped,
+            "ok": not self.waiting and not self.dropped and not self.failed,
             "waiting": len(self.waiting),
             "oldest_waiting_s": oldest,
             "written_late": self.written_late,
             "dropped": self.dropped,
+            "failed": self.failed,
             "last_error": self.last_error,
         }
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Is this the database being away (worth waiting for), rather than refusing the write itself?"""
+    if isinstance(exc, OSError | ConnectionError | TimeoutError):
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc.__cause__, OSError | ConnectionError | TimeoutError)
 
 
 class RetryingCallRecordStore:

@@ -51,3 +51,21 @@ async def test_a_full_queue_drops_the_oldest_and_says_so(caplog: pytest.LogCaptu
     await pending.drain(5)
     assert [k for k, _ in table.rows] == ["2", "3", "4"]
     assert not (await pending.probe())["ok"], "a drop stays visible in /healthz"
+
+
+async def test_a_write_the_database_refuses_for_what_it_is_fails_loudly_and_blocks_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    table, pending = FlakyTable(), PendingWrites(first_retry_s=0.01, max_retry_s=0.02)
+    table.down = False
+
+    async def violates_a_constraint() -> None:
+        raise ValueError("duplicate key value violates unique constraint")
+
+    with caplog.at_level(logging.ERROR):
+        await pending.write(("record", "bad"), violates_a_constraint)
+    await pending.write(("record", "good"), table.writer("good", 1))
+    assert table.rows == [("good", 1)] and not pending.waiting
+    probe = await pending.probe()
+    assert probe["failed"] == 1 and not probe["ok"] and "unique constraint" in probe["last_error"]
+    assert any("refused by the database" in r.message for r in caplog.records)
