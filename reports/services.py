@@ -23,7 +23,7 @@ from reports.domain.opinions import summarize
 from reports.domain.periods import due_reports, previous_period, same_period_last_year
 from reports.domain.ranking import RankedUnit, RankingWeights, rank_units
 from reports.domain.report import BadReview, ReportContent
-from sms_feedback.review_figures import ReviewFigures
+from sms_feedback.review_figures import LoopCounts
 from ticketing.domain.kpi import Period
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class ReportSource(Protocol):
 
     async def bad_reviews(self, period: Period, limit: int = 200) -> list[BadReview]: ...
 
-    async def review_figures(self, period: Period) -> list[ReviewFigures]: ...
+    async def review_figures(self, period: Period) -> list[LoopCounts]: ...
 
 
 class WorkingDays(Protocol):

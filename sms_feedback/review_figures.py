@@ -2,23 +2,25 @@
 
 Reports call these functions with a session; the API (sms_feedback.reviews_web) does too.
 
-Figures, per unit and period [start, end):
-- 整改回访满意率 (revisit satisfaction rate) = rectification entries closed as revisit-satisfied ÷
-  rectification entries with a revisit answer, both counted by the time of the entry's latest revisit
-  answer (`revisited_at`). An entry still being rectified after a dissatisfied revisit counts in the
-  denominator only. Entries a supervisor closed without a revisit answer count in neither.
-- 评价覆盖率 (evaluation coverage, 应评尽评) = closed work orders that are rated ÷ closed work orders,
-  by the time of closure (`closed_at`, the latest closure). A rectified order closed again keeps its
-  first rating, so it stays rated.
-- unrated after all channels: closed, unrated work orders with no survey still under way (none was
-  ever queued — e.g. no mobile number — or every survey ended unrated: unreachable by phone, expired,
-  opted out).
+Figures, per unit and period [start, end) — ONE definition, ticketing's KPI (`ticketing.domain.kpi`,
+docs/kpi.md), over ticketing's cohort: the work orders received in the period, for the unit responsible
+for them now. This module computes no rate of its own; it runs ticketing's statement
+(`ticketing.adapters.kpi_sql.cohort_counts`) and reads the rates off `UnitFigures`:
+- 整改回访满意率 = work orders whose revisit after rectification was rated satisfied or basically
+  satisfied ÷ work orders reopened for rectification and revisited (every revisit answer reaches
+  ticketing: `WorkOrderService.record_revisit`, called by the review loop).
+- 评价覆盖率 (应评尽评) = closed and rated ÷ closed.
+Beside them, the loop's own counts (`LoopCounts`), each on its own time: bad reviews by rating time,
+rectification entries opened (and still open) by opening time, supervisor closings by closing time, and
+- unrated after all channels (应评未评): the period's closed, unrated work orders with no survey still
+  under way (none was ever queued — e.g. no mobile number — or every survey ended unrated: unreachable
+  by phone, expired, opted out); so closed − rated = unrated_final + those still being surveyed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, exists, func, select
@@ -30,8 +32,11 @@ from sms_feedback.adapters.orm import (
     ReviewResponsibilityRow,
     SurveyRow,
 )
-from sms_feedback.domain.reviews import ReviewState, ratio
+from sms_feedback.domain.reviews import OPEN_STATES, ReviewState
+from ticketing.adapters.kpi_sql import HOTLINE_NAME, cohort_counts
 from ticketing.adapters.orm import UnitRow, WorkOrderRow
+from ticketing.domain.kpi import FIGURES, UnitFigures
+from ticketing.domain.kpi import total as kpi_total
 from ticketing.domain.workorder import survey_mobile
 
 _Stmt = TypeVar("_Stmt", bound=Select)  # any select, whatever its columns
@@ -116,69 +121,84 @@ async def responsibilities(
 
 # --- the figures ----------------------------------------------------------------------------------------
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # an open-ended period: the API refuses dates outside 2000–2999
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+RATES = ("revisit_satisfaction_rate", "evaluation_coverage")
+
 
 @dataclass
-class ReviewFigures:
-    """One unit's (or every unit's, unit_id None) review figures for a period."""
+class LoopCounts:
+    """The review loop's own counts for one unit (or every unit, unit_id None) and period: list rows,
+    each on its own time — counts, never rates."""
 
     unit_id: int | None
     unit_name: str
-    bad_reviews: int = 0  # 差评 (every dissatisfied rating, revisits included)
-    rectifications_opened: int = 0  # 新增整改
-    revisit_answered: int = 0  # 整改后有回访结果
-    revisit_satisfied: int = 0  # 回访满意销号
-    closed_by_supervisor: int = 0  # 督查销号 (by closing time)
-    closed: int = 0  # 办结工单
-    rated: int = 0  # 其中已评价
-    unrated_final: int = 0  # 其中各渠道均未评上
+    bad_reviews: int = 0  # 差评 (every dissatisfied rating, revisits included), by rating time
+    rectifications_opened: int = 0  # 新增整改, by opening time
+    rectifications_open: int = 0  # of those, still open (整改中 or 待回访)
+    closed_by_supervisor: int = 0  # 督查销号, by closing time
+    unrated_final: int = 0  # 应评未评: the period's closed orders unrated after every channel
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in LOOP_COUNTS}
+
+
+LOOP_COUNTS = tuple(name for name in LoopCounts.__dataclass_fields__ if name not in ("unit_id", "unit_name"))
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    """One unit's (or every unit's) 整改回访满意率 and 评价覆盖率 — ticketing's KPI figures (`kpi`, the one
+    definition, ticketing.domain.kpi) — with the review loop's own counts beside them (`loop`)."""
+
+    loop: LoopCounts
+    kpi: UnitFigures
+
+    @property
+    def unit_id(self) -> int | None:
+        return self.loop.unit_id
+
+    @property
+    def unit_name(self) -> str:
+        return self.loop.unit_name
 
     @property
     def revisit_satisfaction_rate(self) -> float | None:
-        return ratio(self.revisit_satisfied, self.revisit_answered)
+        return self.kpi.revisit_satisfaction_rate
 
     @property
     def evaluation_coverage(self) -> float | None:
-        return ratio(self.rated, self.closed)
+        return self.kpi.evaluation_coverage
 
     def as_dict(self) -> dict[str, Any]:
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 4)
-
+        rates = self.kpi.as_dict()["rates"]
+        assert isinstance(rates, dict)
         return {
             "unit_id": self.unit_id,
             "unit_name": self.unit_name,
             "counts": {
-                "bad_reviews": self.bad_reviews,
-                "rectifications_opened": self.rectifications_opened,
-                "revisit_answered": self.revisit_answered,
-                "revisit_satisfied": self.revisit_satisfied,
-                "closed_by_supervisor": self.closed_by_supervisor,
-                "closed": self.closed,
-                "rated": self.rated,
-                "unrated_final": self.unrated_final,
+                **self.loop.counts(),
+                "revisit_answered": self.kpi.revisited,
+                "revisit_satisfied": self.kpi.revisit_satisfied,
+                "closed": self.kpi.closed,
+                "rated": self.kpi.closed_rated,
             },
-            "rates": {
-                "revisit_satisfaction_rate": rounded(self.revisit_satisfaction_rate),
-                "evaluation_coverage": rounded(self.evaluation_coverage),
-            },
+            "rates": {key: rates[key] for key in RATES},
         }
 
 
 DEFINITIONS = [
     {
-        "key": "revisit_satisfaction_rate",
-        "name_zh": "整改回访满意率",
-        "numerator": "回访满意销号的整改事项数 (entries closed as revisit-satisfied)",
-        "denominator": "有回访结果的整改事项数 (entries with a revisit answer), 按最近一次回访时间计入期间",
-        "target": 1.0,
-    },
-    {
-        "key": "evaluation_coverage",
-        "name_zh": "评价覆盖率（应评尽评）",
-        "numerator": "已评价的办结工单数 (closed and rated)",
-        "denominator": "办结工单数 (closed, by closing time)",
-        "target": None,
-    },
+        "key": f.key,
+        "name_zh": f.name_zh,
+        "numerator": f.numerator,
+        "denominator": f.denominator,
+        "target": f.target,
+        "cohort": "考核期内受理的工单 (work orders received in the period), ticketing.domain.kpi",
+    }
+    for key in RATES
+    for f in FIGURES
+    if f.key == key
 ]
 
 
@@ -188,14 +208,33 @@ def _no_survey_under_way() -> Any:
     )
 
 
+def _received_in(start: datetime | None, end: datetime | None) -> Any:
+    """Ticketing's cohort of a period (考核期工单): received in it, drafts and discarded excluded."""
+    return and_(
+        WorkOrderRow.received_at >= (start or EARLIEST),
+        WorkOrderRow.received_at < (end or LATEST),
+        WorkOrderRow.state.not_in(("draft", "discarded")),
+    )
+
+
 async def _grouped(session: AsyncSession, stmt: Select[Any]) -> dict[int | None, int]:
     return {unit: int(n) for unit, n in (await session.execute(stmt)).all()}
 
 
-async def figures(
+async def _unit_names(session: AsyncSession) -> dict[int | None, str]:
+    names: dict[int | None, str] = {u.id: u.name for u in (await session.scalars(select(UnitRow))).all()}
+    names[None] = HOTLINE_NAME
+    return names
+
+
+def _in_unit_order(keys: set[int | None]) -> list[int | None]:
+    return sorted(keys, key=lambda k: (k is None, k or 0))
+
+
+async def loop_counts(
     session: AsyncSession, start: datetime | None, end: datetime | None, unit_id: int | None = None
-) -> list[ReviewFigures]:
-    """The figures per unit (units with anything to count), in unit order."""
+) -> list[LoopCounts]:
+    """The review loop's counts per unit (units with anything to count), in unit order."""
     f = ReviewFilters(unit_id=unit_id, start=start, end=end)
 
     def per_unit(unit_column: Any, time_column: Any, *where: Any) -> Select[Any]:
@@ -205,56 +244,87 @@ async def figures(
         return _period(stmt, time_column, f)
 
     rr = ReviewRectificationRow
-    closed_order = WorkOrderRow.closed_at.is_not(None)
+    order_unit: Any = WorkOrderRow.unit_id
+    unrated_final = (
+        select(order_unit, func.count())
+        .where(
+            _received_in(start, end),
+            WorkOrderRow.closed_at.is_not(None),
+            WorkOrderRow.rating.is_(None),
+            _no_survey_under_way(),
+        )
+        .group_by(WorkOrderRow.unit_id)
+    )
+    if unit_id is not None:
+        unrated_final = unrated_final.where(WorkOrderRow.unit_id == unit_id)
+    open_states = [s.value for s in OPEN_STATES]
     measures: dict[str, dict[int | None, int]] = {
         "bad_reviews": await _grouped(
             session, per_unit(ReviewBadReviewRow.unit_id, ReviewBadReviewRow.rated_at)
         ),
         "rectifications_opened": await _grouped(session, per_unit(rr.unit_id, rr.opened_at)),
-        "revisit_answered": await _grouped(
-            session, per_unit(rr.unit_id, rr.revisited_at, rr.revisit_rating.is_not(None))
-        ),
-        "revisit_satisfied": await _grouped(
-            session, per_unit(rr.unit_id, rr.revisited_at, rr.state == ReviewState.CLOSED_SATISFIED.value)
-        ),
+        "rectifications_open": await _grouped(session, per_unit(rr.unit_id, rr.opened_at, rr.state.in_(open_states))),
         "closed_by_supervisor": await _grouped(
             session, per_unit(rr.unit_id, rr.closed_at, rr.state == ReviewState.CLOSED_BY_SUPERVISOR.value)
         ),
-        "closed": await _grouped(session, per_unit(WorkOrderRow.unit_id, WorkOrderRow.closed_at, closed_order)),
-        "rated": await _grouped(
-            session,
-            per_unit(WorkOrderRow.unit_id, WorkOrderRow.closed_at, closed_order, WorkOrderRow.rating.is_not(None)),
-        ),
-        "unrated_final": await _grouped(
-            session,
-            per_unit(
-                WorkOrderRow.unit_id,
-                WorkOrderRow.closed_at,
-                closed_order,
-                WorkOrderRow.rating.is_(None),
-                _no_survey_under_way(),
-            ),
-        ),
+        "unrated_final": await _grouped(session, unrated_final),
     }
-    units = {u.id: u.name for u in (await session.scalars(select(UnitRow))).all()}
-    keys = sorted({k for counts in measures.values() for k in counts}, key=lambda k: (k is None, k or 0))
+    names = await _unit_names(session)
     out = []
-    for key in keys:
-        row = ReviewFigures(key, units.get(key, "未派单") if key is not None else "未派单")
+    for key in _in_unit_order({k for counts in measures.values() for k in counts}):
+        row = LoopCounts(key, names.get(key, str(key)))
         for name, counts in measures.items():
             setattr(row, name, counts.get(key, 0))
         out.append(row)
     return out
 
 
-def total(rows: list[ReviewFigures]) -> ReviewFigures:
-    """Every unit together (全县合计)."""
-    out = ReviewFigures(None, "全县合计")
-    for name in ReviewFigures.__dataclass_fields__:
-        if name in ("unit_id", "unit_name"):
-            continue
+def loop_total(rows: list[LoopCounts]) -> LoopCounts:
+    """Every unit's loop counts together (全县合计)."""
+    out = LoopCounts(None, "全县合计")
+    for name in LOOP_COUNTS:
         setattr(out, name, sum(getattr(r, name) for r in rows))
     return out
+
+
+async def kpi_figures(
+    session: AsyncSession, start: datetime | None, end: datetime | None, unit_id: int | None = None
+) -> dict[int | None, UnitFigures]:
+    """Ticketing's KPI counts (its own statement, `ticketing.adapters.kpi_sql.cohort_counts`) per unit
+    for the work orders received in [start, end); an open end is the whole history on that side."""
+    upper = end or LATEST  # `as_of` only judges running deadlines, which these two figures never read
+    stmt = cohort_counts(start or EARLIEST, upper, upper, unit_id)
+    names = await _unit_names(session)
+    return {
+        row["unit_id"]: UnitFigures(
+            unit_id=row["unit_id"],
+            unit_name=names.get(row["unit_id"], str(row["unit_id"])),
+            **{k: int(v) for k, v in row.items() if k != "unit_id"},
+        )
+        for row in (await session.execute(stmt)).mappings().all()
+    }
+
+
+async def figures(
+    session: AsyncSession, start: datetime | None, end: datetime | None, unit_id: int | None = None
+) -> list[ReviewFigures]:
+    """Per unit with anything to count, in unit order: ticketing's two rates and the loop's counts."""
+    loops = {row.unit_id: row for row in await loop_counts(session, start, end, unit_id)}
+    kpis = await kpi_figures(session, start, end, unit_id)
+    measured = {k for k, v in kpis.items() if v.closed or v.reopened}
+    names = await _unit_names(session)
+    return [
+        ReviewFigures(
+            loops.get(key) or LoopCounts(key, names.get(key, str(key))),
+            kpis.get(key) or UnitFigures(key, names.get(key, str(key))),
+        )
+        for key in _in_unit_order(set(loops) | measured)
+    ]
+
+
+def total(rows: list[ReviewFigures]) -> ReviewFigures:
+    """Every unit together (全县合计): the loop's counts and ticketing's counts summed, rates recomputed."""
+    return ReviewFigures(loop_total([r.loop for r in rows]), kpi_total([r.kpi for r in rows]))
 
 
 # --- closed but unrated ---------------------------------------------------------------------------------
@@ -291,7 +361,8 @@ SURVEY_END_ZH = {
 async def unrated(
     session: AsyncSession, start: datetime | None, end: datetime | None, unit_id: int | None = None
 ) -> list[UnratedOrder]:
-    """Closed work orders in the period still unrated after every channel, oldest closure first."""
+    """The period's (received in it, as the coverage counts) closed work orders still unrated after
+    every channel, oldest closure first."""
     latest = (
         select(SurveyRow.state)
         .where(SurveyRow.workorder_id == WorkOrderRow.id)
@@ -302,13 +373,17 @@ async def unrated(
     stmt = (
         select(WorkOrderRow, UnitRow.name, latest)
         .outerjoin(UnitRow, UnitRow.id == WorkOrderRow.unit_id)
-        .where(WorkOrderRow.closed_at.is_not(None), WorkOrderRow.rating.is_(None), _no_survey_under_way())
+        .where(
+            _received_in(start, end),
+            WorkOrderRow.closed_at.is_not(None),
+            WorkOrderRow.rating.is_(None),
+            _no_survey_under_way(),
+        )
         .order_by(WorkOrderRow.closed_at, WorkOrderRow.id)
         .limit(MAX_ROWS)
     )
     if unit_id is not None:
         stmt = stmt.where(WorkOrderRow.unit_id == unit_id)
-    stmt = _period(stmt, WorkOrderRow.closed_at, ReviewFilters(start=start, end=end))
     out = []
     for order, unit_name, survey_state in (await session.execute(stmt)).all():
         assert order.closed_at is not None

@@ -6,7 +6,9 @@
   the unit and the handler who replied before closure); then the work order is reopened (重新办理).
 - the unit reports rectification (`report_rectified`) → a revisit survey is queued in the outbox (kind
   `survey.send`, purpose `revisit`, `review_id`) in the same transaction as the entry's change.
-- a rating that answers an open entry is its revisit (整改回访): satisfied closes the entry as 回访满意;
+- a rating that answers an open entry is its revisit (整改回访): ticketing records it first, whatever the
+  work order's state (`WorkOrderService.record_revisit`: a closed order is evaluated, any other keeps its
+  state), so ticketing's KPI counts every revisit answer; satisfied closes the entry as 回访满意;
   dissatisfied again adds a bad-review row and starts the next round (the work order is reopened again
   when it had been closed).
 - a supervisor may close an open entry with a written reason (`close`).
@@ -124,8 +126,7 @@ class ReviewLoop:
                         workorder_number, entry.round, entry.id,
                     )
                     return
-                if closed_again:
-                    await self._ticketing_evaluate(order.number, value, channel, comment)
+                await self._ticketing_revisit(order.number, value, channel, comment)
                 await self._answer_revisit(entry.id, value, channel, comment, survey_id)
                 if value == rv.DISSATISFIED:
                     await self._reopen_if_dissatisfied(order.number, f"整改回访仍不满意（整改单 {entry.id}）")
@@ -247,6 +248,14 @@ class ReviewLoop:
             log.info("work order %s not evaluated: %s", number, exc)
             return False
         return True
+
+    async def _ticketing_revisit(self, number: str, rating: str, channel: str, comment: str | None) -> None:
+        """Every revisit answer reaches ticketing (its `revisit_rating`, read by the 整改回访满意率 of
+        ticketing's KPI): a closed order is evaluated, one in any other state records the answer."""
+        try:
+            await self._workorders.record_revisit(SYSTEM, number, wo.Rating(rating), channel, comment)
+        except TicketingError as exc:
+            log.info("revisit answer of %s not recorded in ticketing: %s", number, exc)
 
     async def _reopen_if_dissatisfied(self, number: str, reason: str) -> None:
         order = await self._order(number)

@@ -378,6 +378,21 @@ class WorkOrderService:
             lambda o, at, _c: wo.evaluate(o, actor, at, rating=rating, channel=channel, comment=comment),
         )
 
+    async def record_revisit(
+        self,
+        actor: Actor,
+        ref: int | str,
+        rating: wo.Rating,
+        channel: str = "phone",
+        comment: str | None = None,
+    ) -> WorkOrderRow:
+        """The revisit answer after rectification (整改回访) in whatever state the reopened order is."""
+        return await self._act(
+            actor,
+            ref,
+            lambda o, at, _c: wo.record_revisit(o, actor, at, rating=rating, channel=channel, comment=comment),
+        )
+
     async def reopen(self, actor: Actor, ref: int | str, reason: str) -> WorkOrderRow:
         return await self._act(actor, ref, lambda o, at, _c: wo.reopen(o, actor, at, reason=reason))
 

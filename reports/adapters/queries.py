@@ -22,7 +22,7 @@ from reports.domain.figures import CallFigures, ClassServiceFigures, PeriodFigur
 from reports.domain.hot_issues import IssueText
 from reports.domain.report import BadReview
 from sms_feedback import review_figures
-from sms_feedback.review_figures import ReviewFigures
+from sms_feedback.review_figures import LoopCounts
 from ticketing.adapters.kpi_sql import HOTLINE_NAME, KpiQueries, cohort_counts
 from ticketing.adapters.orm import (
     ExtensionRow,
@@ -220,12 +220,13 @@ class ReportQueries:
         returns_made: dict[int | None, tuple[str, int]] = {uid: (names.get(uid, str(uid)), int(n)) for uid, n in made}
         return orders, dict(trails), returns_made
 
-    async def review_figures(self, period: Period) -> list[ReviewFigures]:
-        """The review loop's figures per unit and the county total (sms_feedback.review_figures)."""
+    async def review_figures(self, period: Period) -> list[LoopCounts]:
+        """The review loop's own counts per unit and the county total (sms_feedback.review_figures):
+        counts only — the two rates (整改回访满意率, 评价覆盖率) are ticketing's, in `figures`."""
         start, end = period.bounds(self.tz)
         async with self.sessions() as db:
-            rows = await review_figures.figures(db, start, end)
-        return [*rows, review_figures.total(rows)] if rows else []
+            rows = await review_figures.loop_counts(db, start, end)
+        return [*rows, review_figures.loop_total(rows)] if rows else []
 
     async def bad_reviews(self, period: Period, limit: int = 200) -> list[BadReview]:
         """Orders of the period rated dissatisfied, newest rating first, with their rectification."""

@@ -20,8 +20,8 @@ from reports.domain.periods import QUARTERLY, TITLES_ZH, period_name_zh
 from reports.domain.ranking import RankedUnit, RankingWeights
 from ticketing.domain.kpi import format_rate
 
-if TYPE_CHECKING:  # the review loop's figures (sms_feedback/review_figures.py): a dataclass, no I/O here
-    from sms_feedback.review_figures import ReviewFigures
+if TYPE_CHECKING:  # the review loop's counts (sms_feedback/review_figures.py): a dataclass, no I/O here
+    from sms_feedback.review_figures import LoopCounts
 
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
@@ -62,9 +62,11 @@ class ReportContent:
     generated_at: datetime
     as_of: datetime
     recommendations: str = ""
-    reviews: list[ReviewFigures] = field(default_factory=list)
-    """The review loop's figures per unit (好差评闭环: bad reviews, rectification, revisits, coverage by
-    closing time), as sms_feedback.review_figures counts them; the last row is the county total."""
+    reviews: list[LoopCounts] = field(default_factory=list)
+    """The review loop's own counts per unit (好差评闭环: bad reviews, rectification entries opened and
+    still open, supervisor closings, closed orders unrated after every channel), as
+    sms_feedback.review_figures counts them; the last row is the county total. Counts only: the rates
+    整改回访满意率 and 评价覆盖率 are ticketing's, in `figures` (one definition)."""
 
     @property
     def period(self) -> str:
@@ -115,10 +117,9 @@ class ReportContent:
         if self.reviews:
             loop = self.reviews[-1]  # the county total
             paragraphs.append(
-                f"好差评闭环：本期差评{loop.bad_reviews:,}件，新增整改{loop.rectifications_opened:,}件，回访有结果"
-                f"{loop.revisit_answered:,}件、满意销号{loop.revisit_satisfied:,}件，整改回访满意率"
-                f"{format_rate(loop.revisit_satisfaction_rate)}（按回访时间计）；各渠道均未评上的办结工单"
-                f"{loop.unrated_final:,}件。"
+                f"好差评闭环：本期差评{loop.bad_reviews:,}件，新增整改{loop.rectifications_opened:,}件"
+                f"（其中未销号{loop.rectifications_open:,}件），督查销号{loop.closed_by_supervisor:,}件；"
+                f"各渠道均未评上的办结工单{loop.unrated_final:,}件。"
             )
         ranked = [r for r in self.ranking if r.rank is not None]
         if ranked:

@@ -226,7 +226,3 @@ def is_revisit_answer(state: ReviewState, order_closed_again: bool) -> bool:
     """A rating answers the open entry's revisit once the unit reported rectification, or once the work
     order went back through the loop and was closed again (its closure survey is then the revisit)."""
     return state is ReviewState.REVISITING or (state is ReviewState.RECTIFYING and order_closed_again)
-
-
-def ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None

@@ -129,6 +129,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     REOPEN = "reopen"
     DISCARD = "discard"
+    REVISIT = "revisit"  # the revisit answer after rectification, recorded while the order is not closed
 
     @property
     def label_zh(self) -> str:
@@ -151,6 +152,7 @@ ACTION_ZH = {
     Action.SUPERVISE: "督办",
     Action.REOPEN: "重新办理",
     Action.DISCARD: "作废",
+    Action.REVISIT: "整改回访",
 }
 
 # Which services each class may carry (the IVR's five services under the three classes).
@@ -694,6 +696,47 @@ def evaluate(
         updated = replace(order, state=State.EVALUATED, rating=rating, rated_at=at)
     updated = replace(updated, rating_channel=channel, rating_comment=comment)
     return _transition(order, updated, Action.EVALUATE, actor, at, comment)
+
+
+# States a reopened order may be in when the enterprise answers the revisit (closed goes through evaluate).
+REVISIT_STATES = frozenset(
+    {
+        State.REOPENED,
+        State.DISPATCHED,
+        State.SIGNED,
+        State.HANDLING,
+        State.REPLIED,
+        State.RETURNED,
+        State.EVALUATED,
+    }
+)
+
+
+def record_revisit(
+    order: WorkOrder,
+    actor: Actor,
+    at: datetime,
+    *,
+    rating: Rating,
+    channel: str = "phone",
+    comment: str | None = None,
+) -> Transition:
+    """The enterprise's answer to the revisit after rectification (整改回访), whatever the order's state.
+
+    A closed order is evaluated (`evaluate`: closed → evaluated, the revisit rating set). In any other
+    state after a reopening the answer is recorded as it is — `revisit_rating`, `revisited_at`, the
+    channel and comment — with a `revisit` event and no change of state, so the effectiveness figures
+    (整改回访满意率) see every revisit answer, not only those that came while the order was closed."""
+    if order.state is State.CLOSED:
+        return evaluate(order, actor, at, rating=rating, channel=channel, comment=comment)
+    _require_role(actor, HOTLINE_STAFF | {Role.SYSTEM}, Action.REVISIT)
+    if order.reopened_count == 0:
+        raise InvalidTransition(order.state.value, Action.REVISIT.value, "工单未重新办理（整改），没有整改回访")
+    _require_state(order, REVISIT_STATES, Action.REVISIT)
+    updated = replace(
+        order, revisit_rating=rating, revisited_at=at, rating_channel=channel, rating_comment=comment
+    )
+    return _transition(order, updated, Action.REVISIT, actor, at, comment)
 
 
 def reopen(order: WorkOrder, actor: Actor, at: datetime, *, reason: str) -> Transition:

@@ -160,9 +160,16 @@ async def test_the_quarterly_report_carries_the_review_loops_own_figures(
         ))
     content = await service.content("quarterly", Q3, AS_OF)
     county = content.reviews[-1]
-    assert (county.bad_reviews, county.rectifications_opened, county.revisit_answered, county.revisit_satisfied) == (
-        1, 1, 1, 1)
-    # coverage by closing time: closed a1 a2 a3 b1 b2 h1, rated all but b2 (no survey was ever queued)
-    assert (county.closed, county.rated, county.unrated_final) == (6, 5, 1)
+    # the loop's own counts: one bad review, one entry (closed as satisfied), no supervisor closing;
+    # unrated after every channel among the quarter's closed orders: b2 (no survey was ever queued)
+    assert (
+        county.bad_reviews, county.rectifications_opened, county.rectifications_open, county.closed_by_supervisor,
+        county.unrated_final,
+    ) == (1, 1, 0, 0, 1)
+    assert not hasattr(county, "revisit_satisfaction_rate") and not hasattr(county, "evaluation_coverage")
     overview = "".join(content.overview_zh())
-    assert "好差评闭环：本期差评1件，新增整改1件，回访有结果1件、满意销号1件，整改回访满意率100.0%" in overview
+    assert "好差评闭环：本期差评1件，新增整改1件（其中未销号0件），督查销号0件；各渠道均未评上的办结工单1件。" in overview
+    # one value of each rate, ticketing's (a2 reopened and revisited satisfied; 5 of 6 closed rated)
+    assert overview.count("整改回访满意率") == 1 and "整改回访满意率100.0%（目标100%）" in overview
+    assert overview.count("评价覆盖率") == 1 and "评价覆盖率83.3%" in overview
+    assert "按回访时间" not in overview
