@@ -87,8 +87,12 @@ class CallRecorder:
             name = f"{call.call_id}-{kind}"
             try:
                 live = await self.client.get_live_recording(name)
-            except NotFound:
-                continue  # finished already (or never started): nothing to stop
+            except NotFound:  # finished while nobody listened (its party hung up): kept if stored
+                gone = self.tracks[name] = Track(name, call.call_id, kind)
+                await self._finished_unheard(gone)
+                if gone.state == "done":
+                    names.append(name)
+                continue
             target = str(live.get("target_uri", ""))
             snoop_id = target[len("channel:"):] if target.startswith("channel:") else None
             self.tracks[name] = Track(name, call.call_id, kind, snoop_id)

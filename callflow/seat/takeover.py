@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol, overload
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callflow.adapters.store import SqlCallRecordStore
 from callflow.ari.errors import AriError
 from callflow.domain.call import CallRecord
 from callflow.seat.bridged import BridgedCall, Leg
@@ -46,14 +47,19 @@ log = logging.getLogger(__name__)
 
 
 class SeatCallLookup(Protocol):
-    """The seat part of a call record as the dead controller last wrote it."""
+    """The call's records as the dead controller last wrote them."""
 
     async def seat_call(self, call_id: str) -> SeatCall | None: ...
+
+    async def call_record(self, call_id: str) -> CallRecord | None: ...
 
 
 class SqlSeatCallLookup:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+
+    async def call_record(self, call_id: str) -> CallRecord | None:
+        return await SqlCallRecordStore(self.sessions).get(call_id)
 
     async def seat_call(self, call_id: str) -> SeatCall | None:
         async with self.sessions() as db:
@@ -174,12 +180,17 @@ class SeatTakeover:
         members = [str(c) for c in bridge.get("channels", [])]
         seat_call = await self._stored(call_id)
         caller_id = self._caller_channel(members, channels, seat_call)
-        record = None
-        if not caller_id:  # consulting: the caller waits outside the bridge; the record names its channel
-            caller_id = await self._caller_outside(call_id, channels)
-            if caller_id:
-                await self._back_into_bridge(call_id, caller_id, str(bridge["id"]))
         record = await self._record(caller_id)
+        if not caller_id:  # the caller is not in the bridge: the record names their channel
+            record = await self._stored_record(call_id)
+            caller_id = record.channel_id if record is not None else ""
+            if caller_id in channels:  # consulting: on hold outside the bridge
+                await self._back_into_bridge(call_id, caller_id, str(bridge["id"]))
+        if seat_call is not None and not seat_call.agents:  # died before writing the answer: who is held?
+            ringing = [str(r["agent"]) for r in seat_call.rung if r.get("outcome") == "ringing"]
+            seat_call.agents = await self._held_for(call_id) or ringing[-1:]
+            seat_call.answered_at = seat_call.answered_at or self.queue.now()
+            seat_call.disposition = "answered"
         if not caller_id or seat_call is None or not seat_call.agents:
             log.warning("take-over: bridge %s has no known caller or agent; left to reconcile", bridge["id"])
             return set()
@@ -215,16 +226,22 @@ class SeatTakeover:
         log.info("take-over: bridged call %s (agent %s, %d experts) carries on", call_id, agent_id, len(experts))
         return {caller_id, *agent_legs, *experts}
 
-    async def _caller_outside(self, call_id: str, channels: dict[str, Event]) -> str:
-        if self.queue.records is None:
-            return ""
-        for channel_id, channel in channels.items():
-            if self._is_leg(channel_id) or str(channel.get("name", "")).startswith("Snoop/"):
-                continue
-            record = await self._record(channel_id)
-            if record is not None and record.id == call_id:
-                return channel_id
-        return ""
+    async def _held_for(self, call_id: str) -> list[str]:
+        try:
+            holders = await self.queue.reservations.holders()
+        except Exception:
+            log.exception("take-over: agent holds unknown")
+            return []
+        return [agent for agent, (call, _) in holders.items() if call == call_id]
+
+    async def _stored_record(self, call_id: str) -> CallRecord | None:
+        if self.lookup is None:
+            return None
+        try:
+            return await self.lookup.call_record(call_id)
+        except Exception:
+            log.exception("take-over: the call record of %s could not be read", call_id)
+            return None
 
     async def _back_into_bridge(self, call_id: str, caller_id: str, bridge_id: str) -> None:
         log.info("take-over: call %s was consulting an expert; the caller joins the bridge", call_id)

@@ -183,3 +183,30 @@ async def test_a_three_way_call_survives_the_controller_and_ends_whole_when_the_
     assert kept is not None
     await until(lambda: len(kept.kept) == 3, 5, "the three tracks kept")  # RecordingFinished may come last
     await node.fake.wait_empty()
+
+
+async def test_a_caller_who_hangs_up_while_no_controller_listens_still_gets_a_closed_record_and_kept_tracks(
+    node: Node,
+) -> None:
+    phone = node.fake.add_endpoint("PJSIP/agent701", answer_after=1.0, script=[WaitUntilBridged(), WaitUntilHungUp()])
+    node.agents.append("agent701")
+    await node.start()
+    fake = node.fake
+    call = await node.caller([WaitUntilHungUp()], number="13800000007")
+    assert await fake.wait_until(lambda: len(fake.live_recordings) == 3, 10)
+    assert node.queue is not None
+    await node.queue.flush()
+
+    await node.kill()
+    await fake.remote_hangup(call.channel)  # nobody hears it
+    await node.start()
+
+    await phone.calls[-1].finished(30)  # the agent is hung up by the new controller
+    await settle(node)
+    record, seat = await only_call(node)
+    assert seat.disposition == "answered" and seat.ended_by == "caller" and seat.ended_at is not None
+    assert record.ended_at is not None
+    kept = node.recordings
+    assert kept is not None
+    await until(lambda: len(kept.kept) == 3, 5, "the three tracks kept")
+    await fake.wait_empty()
