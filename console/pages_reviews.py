@@ -1,6 +1,7 @@
 """The unit's ratings and the review lists (评价与整改): 满意/基本满意/不满意 counts for the month and the
 recent ratings with their channel, the bad-review list (差评清单), the responsibility list (责任清单) and
-the rectification tasks (整改清单) with due dates coloured by urgency, a form to report a rectification
+the month's 评价覆盖率 and 整改回访满意率 as ticketing's KPI counts them (the one definition, over the work
+orders received this month), the rectification tasks (整改清单) with due dates coloured by urgency, a form to report a rectification
 done and, for supervisors, one to close an entry with a written reason (督查销号).
 
 Unit staff see their own unit; supervisors and admins every unit (or one, `?unit=`), with CSV links to
@@ -30,7 +31,8 @@ from sms_feedback.domain import reviews as rv
 from sms_feedback.review_figures import ReviewFilters
 from sms_feedback.reviews_web import REVIEW_LOOP
 from ticketing.adapters.orm import WorkOrderRow
-from ticketing.domain.kpi import Period
+from ticketing.domain.kpi import Period, format_rate
+from ticketing.domain.kpi import total as kpi_total
 from ticketing.domain.roles import SUPERVISORS, UNIT_STAFF
 from ticketing.web import DIRECTORY
 
@@ -111,6 +113,7 @@ async def _page(
         entries = await review_figures.rectifications(session, filters)
         bad = await review_figures.bad_reviews(session, filters)
         duty = await review_figures.responsibilities(session, filters)
+        kpis = await review_figures.kpi_figures(session, start, end, unit_id)
     def open_first(entry: ReviewRectificationRow) -> tuple[bool, datetime]:
         is_open = rv.ReviewState(entry.state).is_open
         return (not is_open, entry.due_at if is_open else at)  # open ones by due time, then the closed
@@ -132,6 +135,8 @@ async def _page(
         rated=rated,
         satisfied_share=f"{(counts[rv.SATISFIED] + counts[rv.BASICALLY_SATISFIED]) / rated * 100:.1f}%" if rated else "—",
         recent=recent,
+        kpi=kpi_total(list(kpis.values())),  # ticketing's figures: the one definition (docs/kpi.md)
+        format_rate=format_rate,
         tasks=[TaskRow(e, rectification_urgency(e, at, zone)) for e in entries],
         bad=bad,
         duty=duty,

@@ -93,30 +93,34 @@ async def rectifications(session: AsyncSession, filters: ReviewFilters) -> list[
     return list((await session.scalars(stmt)).all())
 
 
+_Listed = TypeVar("_Listed", ReviewBadReviewRow, ReviewResponsibilityRow)
+
+
+async def _with_entry(
+    session: AsyncSession, row: type[_Listed], time_column: Any, filters: ReviewFilters
+) -> list[tuple[_Listed, ReviewRectificationRow]]:
+    """A list's rows in the period on their own time, newest first, each with its rectification entry."""
+    stmt = (
+        select(row, ReviewRectificationRow)
+        .join(ReviewRectificationRow, ReviewRectificationRow.id == row.review_id)
+        .order_by(time_column.desc(), row.id.desc())
+    )
+    stmt = _scoped(stmt, row.unit_id, time_column, filters)
+    return [(found[0], found[1]) for found in (await session.execute(stmt)).all()]
+
+
 async def bad_reviews(
     session: AsyncSession, filters: ReviewFilters
 ) -> list[tuple[ReviewBadReviewRow, ReviewRectificationRow]]:
     """差评清单: dissatisfied ratings given in the period, with their entry, newest first."""
-    stmt = (
-        select(ReviewBadReviewRow, ReviewRectificationRow)
-        .join(ReviewRectificationRow, ReviewRectificationRow.id == ReviewBadReviewRow.review_id)
-        .order_by(ReviewBadReviewRow.rated_at.desc(), ReviewBadReviewRow.id.desc())
-    )
-    stmt = _scoped(stmt, ReviewBadReviewRow.unit_id, ReviewBadReviewRow.rated_at, filters)
-    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+    return await _with_entry(session, ReviewBadReviewRow, ReviewBadReviewRow.rated_at, filters)
 
 
 async def responsibilities(
     session: AsyncSession, filters: ReviewFilters
 ) -> list[tuple[ReviewResponsibilityRow, ReviewRectificationRow]]:
     """责任清单: who answers for each bad review recorded in the period, with the entry's state."""
-    stmt = (
-        select(ReviewResponsibilityRow, ReviewRectificationRow)
-        .join(ReviewRectificationRow, ReviewRectificationRow.id == ReviewResponsibilityRow.review_id)
-        .order_by(ReviewResponsibilityRow.recorded_at.desc(), ReviewResponsibilityRow.id.desc())
-    )
-    stmt = _scoped(stmt, ReviewResponsibilityRow.unit_id, ReviewResponsibilityRow.recorded_at, filters)
-    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+    return await _with_entry(session, ReviewResponsibilityRow, ReviewResponsibilityRow.recorded_at, filters)
 
 
 # --- the figures ----------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -379,19 +380,11 @@ class WorkOrderService:
         )
 
     async def record_revisit(
-        self,
-        actor: Actor,
-        ref: int | str,
-        rating: wo.Rating,
-        channel: str = "phone",
-        comment: str | None = None,
+        self, actor: Actor, ref: int | str, rating: wo.Rating, channel: str, comment: str | None = None
     ) -> WorkOrderRow:
         """The revisit answer after rectification (整改回访) in whatever state the reopened order is."""
-        return await self._act(
-            actor,
-            ref,
-            lambda o, at, _c: wo.record_revisit(o, actor, at, rating=rating, channel=channel, comment=comment),
-        )
+        revisit = partial(wo.record_revisit, rating=rating, channel=channel, comment=comment)
+        return await self._act(actor, ref, lambda o, at, _c: revisit(o, actor, at))
 
     async def reopen(self, actor: Actor, ref: int | str, reason: str) -> WorkOrderRow:
         return await self._act(actor, ref, lambda o, at, _c: wo.reopen(o, actor, at, reason=reason))

@@ -713,13 +713,7 @@ REVISIT_STATES = frozenset(
 
 
 def record_revisit(
-    order: WorkOrder,
-    actor: Actor,
-    at: datetime,
-    *,
-    rating: Rating,
-    channel: str = "phone",
-    comment: str | None = None,
+    order: WorkOrder, actor: Actor, at: datetime, *, rating: Rating, channel: str = "phone", comment: str | None = None
 ) -> Transition:
     """The enterprise's answer to the revisit after rectification (整改回访), whatever the order's state.
 

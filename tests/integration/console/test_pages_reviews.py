@@ -75,6 +75,31 @@ async def test_the_unit_sees_its_ratings_and_reports_a_rectification_done(consol
     assert again.status == 409
 
 
+def kpi_section(html: str) -> str:
+    return html.split('id="kpi-title"')[1].split("</section>")[0]
+
+
+async def test_the_month_shows_ticketings_coverage_and_revisit_rate_once_the_revisit_is_answered(
+    console: Console,
+) -> None:
+    await rated_order(console, "营业执照变更", "satisfied", "sms")
+    bad = await rated_order(console, "广告登记被拖延", "dissatisfied", "phone", "窗口推诿")
+    entry_id = await console.scalar("SELECT id FROM review_rectifications WHERE workorder_number = :n", n=bad)
+    await console.sign_in("wang.market")
+    figures = kpi_section(await (await console.client.get("/unit/reviews")).text())
+    assert '<dd data-figure="evaluation_coverage">100.0%</dd>' in figures and "<dd>2 / 2</dd>" in figures
+    assert '<dd data-figure="revisit_satisfaction_rate">—</dd>' in figures and "<dd>1 / 0 / 0</dd>" in figures
+
+    csrf = await console.csrf("/unit/reviews")
+    await console.client.post(
+        f"/unit/reviews/{entry_id}/rectified", data={"csrf_token": csrf, "text": "已约谈窗口人员。"}
+    )
+    # the enterprise answers the revisit while the work order is still reopened (not closed again)
+    await console.app[REVIEW_LOOP].evaluate(bad, "basically_satisfied", "web", None)
+    figures = kpi_section(await (await console.client.get("/unit/reviews")).text())
+    assert '<dd data-figure="revisit_satisfaction_rate">100.0%</dd>' in figures and "<dd>1 / 1 / 1</dd>" in figures
+
+
 async def test_a_due_rectification_is_coloured_and_another_unit_can_neither_see_nor_act(console: Console) -> None:
     bad = await rated_order(console, "食品抽检结果未告知", "dissatisfied", "sms", "一直没人联系")
     entry_id = await console.scalar("SELECT id FROM review_rectifications WHERE workorder_number = :n", n=bad)
