@@ -263,6 +263,7 @@ class PhoneSurveySession(CallSession):
         self.playback_id: str | None = None
         self._playbacks = 0
         self.why: str | None = None
+        self.dial_status: str | None = None
         self.answered = False
         self.reported = False
 
@@ -292,6 +293,8 @@ class PhoneSurveySession(CallSession):
     # --- events ---
     async def on_Dial(self, event: Event) -> None:
         status = event.get("dialstatus")
+        if status:
+            self.dial_status = str(status)
         if status == "BUSY":
             self.why = "busy"
         elif status in ("CHANUNAVAIL", "CONGESTION"):
@@ -343,6 +346,11 @@ class PhoneSurveySession(CallSession):
             await self._end(self._outcome_after_answer(), cause, text)
             return
         why = self.why or ("busy" if cause == CAUSE_BUSY else "no-answer" if cause in CAUSE_NO_ANSWER else "failed")
+        if cause == 0 and self.dial_status:
+            # A Local channel refused in its dialplan (Busy(), Congestion()) dies with cause 0 "Unknown" in
+            # Asterisk 22: only Dial's status says why, so that is what the attempt keeps.
+            await self._end(why, None, f"Dial {self.dial_status}")
+            return
         await self._end(why, cause, text)
 
     # --- helpers ---

@@ -1,6 +1,6 @@
 """A protocol-faithful fake Asterisk (ARI REST + events WebSocket) for tests. See README.md."""
 
-from .dialplan import DialplanExten, StasisExten
+from .dialplan import BusyExten, DialplanExten, StasisExten
 from .fake import FakeAsterisk
 from .model import AriError
 from .parties import (
@@ -21,6 +21,7 @@ from .spec import AriSpec, EventModelError, EventValidator, load_spec
 __all__ = [
     "AriError",
     "AriSpec",
+    "BusyExten",
     "Call",
     "DialplanExten",
     "Endpoint",

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from .dialplan import CAUSES, BusyExten
 from .media import RtpStream
 from .model import AriError, Channel, Dialplan, ari_timestamp
 from .parties import Call
@@ -242,6 +243,9 @@ async def _run_local(
             fake.channel_event("ChannelDestroyed", c, cause=0, cause_txt="Unknown")
             fake._forget_channel(c)
         return
+    if isinstance(step, BusyExten):
+        _refuse_local(fake, one, two, step, dial)
+        return
     if isinstance(step, StasisExten):
         two.dialplan = Dialplan(context, exten, 1, "Stasis", ",".join([step.app, *step.args]))
         fake.channel_event(
@@ -270,6 +274,20 @@ async def _run_local(
         fake.channel_event(
             "ChannelDialplan", two, dialplan_app=step.app_name, dialplan_app_data=step.app_data
         )
+
+
+def _refuse_local(fake: FakeAsterisk, one: Channel, two: Channel, step: BusyExten, dial: Any) -> None:
+    """;2 runs `Busy()`/`Congestion()`: the order and causes real Asterisk 22 reports (cause 0 on ;1)."""
+    two.dialplan = Dialplan(two.dialplan.context, two.dialplan.exten, 1, step.app_name, "")
+    fake.channel_event("ChannelDialplan", two, dialplan_app=step.app_name, dialplan_app_data="")
+    fake.set_state(two, "Busy")
+    dial(step.dialstatus)
+    fake.channel_event("ChannelHangupRequest", two, cause=0)
+    fake.channel_event("ChannelDestroyed", one, cause=0, cause_txt="Unknown")
+    fake._forget_channel(one)
+    fake.channel_event("ChannelHangupRequest", two, cause=16)
+    fake.channel_event("ChannelDestroyed", two, cause=step.cause, cause_txt=CAUSES.get(step.cause, "Unknown"))
+    fake._forget_channel(two)
 
 
 def send_dtmf(

@@ -54,7 +54,21 @@ class DialplanExten:
     app_data: str = "3600"
 
 
-DEFAULT_DIALPLAN: dict[tuple[str, str], StasisExten | DialplanExten] = {
+@dataclass(frozen=True)
+class BusyExten:
+    """A dialplan extension that refuses the call without answering: `Busy()` or `Congestion()`.
+
+    As Asterisk 22 does for an originated Local channel (real-tier phone survey): ;2 goes to state Busy,
+    ;1 gets `Dial BUSY` (or `CONGESTION`) and is destroyed with cause 0 `Unknown`; only ;2 carries the
+    cause (17 `User busy`, 34 `Circuit/channel congestion`).
+    """
+
+    app_name: str = "Busy"
+    dialstatus: str = "BUSY"
+    cause: int = 17
+
+
+DEFAULT_DIALPLAN: dict[tuple[str, str], StasisExten | DialplanExten | BusyExten] = {
     ("hotline-local", "stasis"): StasisExten("hotline", ("local",)),
     ("hotline-local", "wait"): DialplanExten("Wait", "3600"),
     ("hotline-local", "echo"): DialplanExten("Echo", ""),

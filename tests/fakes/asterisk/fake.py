@@ -15,7 +15,7 @@ from aiohttp import web
 from callflow.clock import ScaledClock
 
 from .audio import CORE_SOUNDS, SOUND_EXTENSIONS, VoiceSegment, sound_file_duration
-from .dialplan import CAUSES, DEFAULT_DIALPLAN, DialplanExten, StasisExten
+from .dialplan import CAUSES, DEFAULT_DIALPLAN, BusyExten, DialplanExten, StasisExten
 from .media import RtpImpairment, RtpStream, finalize_recording
 from .model import (
     AriError,
@@ -50,7 +50,7 @@ class FakeAsterisk:
         password: str = "asterisk",
         asterisk_id: str = "02:fc:00:00:00:01",
         spec: AriSpec | None = None,
-        dialplan: dict[tuple[str, str], StasisExten | DialplanExten] | None = None,
+        dialplan: dict[tuple[str, str], StasisExten | DialplanExten | BusyExten] | None = None,
         system_name: str = "",
     ) -> None:
         self.sounds = dict(sounds or {})

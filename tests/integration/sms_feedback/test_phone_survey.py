@@ -28,7 +28,7 @@ from sms_feedback.domain.phone_schedule import (
     WorkingDays,
 )
 from sms_feedback.phone_survey import PhoneSurveys, checked_dial_template, dial_number
-from tests.fakes.asterisk import Press, WaitForPlayback
+from tests.fakes.asterisk import BusyExten, Press, WaitForPlayback
 from tests.fakes.asterisk.fake import FakeAsterisk
 from tests.fakes.schema import schema_drift
 from tests.integration.callflow.support import write_prompt
@@ -242,6 +242,26 @@ async def test_one_busy_line_does_not_affect_another_survey_called_at_the_same_t
     assert (await survey.state_of(rated_id)).rating == "satisfied"
     assert (await survey.channels.attempts_of(busy_id))[0].cause == 17
     assert answering.calls[0].heard[-1] == "sound:hotline/survey_thanks"
+
+
+async def test_a_local_line_refused_in_the_dialplan_keeps_dials_status_not_cause_0(survey: Survey) -> None:
+    # Real Asterisk 22: a Local channel whose ;2 runs Busy()/Congestion() dies with cause 0 "Unknown" on ;1;
+    # only Dial's status tells busy from congested (tests/asterisk/test_phone_survey_on_real_asterisk.py).
+    survey.surveys.dial_template = "Local/{number}@hotline-survey-check"
+    survey.fake.dialplan[("hotline-survey-check", "13900139000")] = BusyExten()
+    survey.fake.dialplan[("hotline-survey-check", "13600136000")] = BusyExten("Congestion", "CONGESTION", 34)
+    busy_id = await survey.closed_and_sent("YS20250610010", phone="+8613900139000", workorder_id=10)
+    congested_id = await survey.closed_and_sent("YS20250610011", phone="+8613600136000", workorder_id=11)
+    survey.at(FIRST_SLOT)
+    report = await survey.surveys.check_once()
+    ended = await asyncio.wait_for(asyncio.gather(*(c.ended for c in report.placed)), 10)
+    assert dict(zip([c.survey_id for c in report.placed], ended, strict=True)) == {
+        busy_id: "busy", congested_id: "failed"
+    }
+    [busy] = await survey.channels.attempts_of(busy_id)
+    [congested] = await survey.channels.attempts_of(congested_id)
+    assert (busy.outcome, busy.cause, busy.detail) == ("busy", None, "Dial BUSY")
+    assert (congested.outcome, congested.cause, congested.detail) == ("failed", None, "Dial CONGESTION")
 
 
 async def test_a_call_refused_by_asterisk_is_recorded_as_failed(survey: Survey) -> None:

@@ -1,0 +1,162 @@
+"""The phone survey (电话回访) on a real Asterisk 22: the service calls the enterprise and takes its key.
+
+The calls go out through `HOTLINE_SURVEY_DIAL_TEMPLATE=Local/{number}@hotline-survey-check`, the
+stand-in enterprises of deploy/asterisk/extensions.conf: `138001380NN` answers, waits while the question
+plays and presses the number's last digit (`SendDTMF`); `13900139000` is busy, `13600136000` congested;
+`13700137000` rings and never answers. The service is built as `hotline serve` builds it, with its clock set to a survey slot
+(a Wednesday, 14:30 Shanghai) and the background due check off, so the test runs the check itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from callflow.ari.client import AriClient
+from callflow.web import CONTROLLER
+from hotline.app import create_app
+from hotline.db import upgrade_async
+from hotline.settings import Settings
+from sms_feedback.adapters.orm import PhoneAttemptRow, SurveyRow
+from sms_feedback.channels_web import PHONE_SURVEYS
+from sms_feedback.phone_survey import PhoneSurveys
+from tests.asterisk.conftest import ARI_URL
+from ticketing.background import BACKGROUND
+from ticketing.web import NOW
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SENT_AT = datetime(2025, 6, 10, 10, 0, tzinfo=SHANGHAI)  # a Tuesday
+SLOT = datetime(2025, 6, 11, 14, 30, tzinfo=SHANGHAI)  # the next day's afternoon slot
+DIAL_TEMPLATE = "Local/{number}@hotline-survey-check"
+
+
+@dataclass
+class RealSurvey:
+    """The service's phone survey on the real Asterisk, and an ARI client of our own to look around."""
+
+    surveys: PhoneSurveys
+    client: AriClient
+    app_name: str
+
+    async def closed_and_sent(self, number: str, phone: str, workorder_id: int) -> int:
+        store = self.surveys.store
+        row = await store.create(workorder_id, number, phone, SENT_AT - timedelta(hours=1))
+        await store.mark_sent(row.id, f"SM{workorder_id:032d}", SENT_AT)
+        return row.id
+
+    async def survey(self, survey_id: int) -> SurveyRow:
+        row = await self.surveys.channels.by_id(survey_id)
+        assert row is not None
+        return row
+
+    async def attempts(self, survey_id: int) -> list[PhoneAttemptRow]:
+        return list(await self.surveys.channels.attempts_of(survey_id))
+
+    async def survey_channels(self) -> list[str]:
+        """Channels of the survey's calls still in Asterisk: ours (hotline-survey-…) and the Local halves."""
+        return [
+            c["name"] for c in await self.client.list_channels()
+            if c["id"].startswith(f"{self.app_name}-survey-") or "hotline-survey-check" in c["name"]
+        ]
+
+    async def until_no_survey_channels(self, seconds: float = 10.0) -> list[str]:
+        """Asterisk reports the Local ;2 half's end on no app's socket: poll until it is gone."""
+        left = await self.survey_channels()
+        for _ in range(int(seconds / 0.1)):
+            if not left:
+                break
+            await asyncio.sleep(0.1)
+            left = await self.survey_channels()
+        return left
+
+
+@pytest.fixture
+async def real_survey(tmp_path: Path) -> AsyncIterator[RealSurvey]:
+    sounds = os.environ.get("HOTLINE_TEST_ASTERISK_SOUNDS_DIR")
+    settings = replace(
+        Settings(),
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/hotline.sqlite3",
+        data_dir=tmp_path,
+        prompts_dir=Path(sounds) if sounds else tmp_path / "prompts",
+        recordings_dir=tmp_path / "recordings",
+        ari_url=ARI_URL,
+        ari_user=os.environ.get("HOTLINE_TEST_ARI_USER", "asterisk"),
+        ari_password=os.environ.get("HOTLINE_TEST_ARI_PASSWORD", "asterisk"),
+        office_hours="08:30-12:00,14:00-17:30",
+        survey_dial_template=DIAL_TEMPLATE,
+        phone_survey="ring_s=4,key_timeout_s=4,retries=1,attempts=3",
+    )
+    if sounds:
+        from ivr.adapters.synthesis import EspeakSox
+        from ivr.config import load_menu
+        from ivr.prompts import PromptBuilder
+
+        await PromptBuilder(EspeakSox(), settings.prompts_dir).build(load_menu(None))
+    await upgrade_async(settings.database_url)
+    app = create_app(settings, {BACKGROUND: False, NOW: lambda: SLOT})
+    server = TestServer(app)
+    await server.start_server()
+    client = AriClient(settings.ari_url, settings.ari_user, settings.ari_password)
+    try:
+        await asyncio.wait_for(app[CONTROLLER].events.connected.wait(), 10)
+        yield RealSurvey(app[PHONE_SURVEYS], client, settings.ari_app)
+    finally:
+        await client.close()
+        await server.close()
+
+
+async def test_an_enterprise_that_answers_and_presses_2_is_rated_basically_satisfied_by_phone(
+    real_survey: RealSurvey,
+) -> None:
+    survey_id = await real_survey.closed_and_sent("YS20250610101", "+8613800138002", 101)
+    report = await real_survey.surveys.check_once()
+    [call] = report.placed
+    assert call.number == "13800138002"
+    assert await asyncio.wait_for(call.ended, 30) == "rated"
+
+    row = await real_survey.survey(survey_id)
+    assert (row.state, row.rating, row.channel) == ("rated", "basically_satisfied", "phone")
+    [attempt] = await real_survey.attempts(survey_id)
+    assert (attempt.attempt, attempt.outcome, attempt.rating) == (1, "rated", "basically_satisfied")
+    assert attempt.number == "+8613800138002" and attempt.channel_id == call.channel_id
+    assert attempt.answered_at is not None and attempt.ended_at is not None
+    assert await real_survey.until_no_survey_channels() == []
+    # rated: the next slot calls nobody
+    assert (await real_survey.surveys.check_once()).placed == []
+
+
+async def test_a_line_that_never_answers_is_recorded_as_no_answer_with_its_cause(real_survey: RealSurvey) -> None:
+    survey_id = await real_survey.closed_and_sent("YS20250610102", "+8613700137000", 102)
+    [call] = (await real_survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 30) == "no-answer"
+    [attempt] = await real_survey.attempts(survey_id)
+    assert attempt.outcome == "no-answer" and attempt.answered_at is None
+    assert attempt.cause is not None and attempt.ended_at is not None
+    assert (await real_survey.survey(survey_id)).state == "sent"  # tried again at the next slot
+    assert await real_survey.until_no_survey_channels() == []
+
+
+@pytest.mark.parametrize(
+    ("phone", "outcome", "detail"),
+    [("+8613900139000", "busy", "Dial BUSY"), ("+8613600136000", "failed", "Dial CONGESTION")],
+)
+async def test_a_line_refused_in_the_dialplan_is_recorded_with_dials_status(
+    real_survey: RealSurvey, phone: str, outcome: str, detail: str
+) -> None:
+    # Asterisk 22 destroys the originated Local ;1 half with cause 0 "Unknown" (only ;2 carries 17 or 34):
+    # the attempt keeps Dial's status, not a made-up cause.
+    survey_id = await real_survey.closed_and_sent("YS20250610103", phone, 103)
+    [call] = (await real_survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 30) == outcome
+    [attempt] = await real_survey.attempts(survey_id)
+    assert (attempt.outcome, attempt.cause, attempt.detail) == (outcome, None, detail)
+    assert attempt.answered_at is None
+    assert await real_survey.until_no_survey_channels() == []
