@@ -3,7 +3,7 @@
 The calls go out through `HOTLINE_SURVEY_DIAL_TEMPLATE=Local/{number}@hotline-survey-check`, the
 stand-in enterprises of deploy/asterisk/extensions.conf: `138001380NN` answers, waits while the question
 plays and presses the number's last digit (`SendDTMF`); `13900139000` is busy, `13600136000` congested;
-`13700137000` rings and never answers. The service is built as `hotline serve` builds it, with its clock set to a survey slot
+`13700137000` rings and never answers; `13500135000` answers and hangs up during the question. The service is built as `hotline serve` builds it, with its clock set to a survey slot
 (a Wednesday, 14:30 Shanghai) and the background due check off, so the test runs the check itself.
 """
 
@@ -131,6 +131,26 @@ async def test_an_enterprise_that_answers_and_presses_2_is_rated_basically_satis
     assert await real_survey.until_no_survey_channels() == []
     # rated: the next slot calls nobody
     assert (await real_survey.surveys.check_once()).placed == []
+
+
+async def test_an_invalid_key_then_silence_ends_in_goodbye_without_a_rating(real_survey: RealSurvey) -> None:
+    # 13800138000 presses 0 (not a rating), then stays silent: asked again once (retries=1), then goodbye
+    survey_id = await real_survey.closed_and_sent("YS20250610104", "+8613800138000", 104)
+    [call] = (await real_survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 60) == "no-rating"
+    [attempt] = await real_survey.attempts(survey_id)
+    assert attempt.outcome == "no-rating" and attempt.answered_at is not None and attempt.rating is None
+    assert (await real_survey.survey(survey_id)).state == "sent"
+    assert await real_survey.until_no_survey_channels() == []
+
+
+async def test_an_enterprise_hanging_up_during_the_question_is_no_rating(real_survey: RealSurvey) -> None:
+    survey_id = await real_survey.closed_and_sent("YS20250610105", "+8613500135000", 105)
+    [call] = (await real_survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 30) == "no-rating"
+    [attempt] = await real_survey.attempts(survey_id)
+    assert attempt.outcome == "no-rating" and attempt.answered_at is not None
+    assert await real_survey.until_no_survey_channels() == []
 
 
 async def test_a_line_that_never_answers_is_recorded_as_no_answer_with_its_cause(real_survey: RealSurvey) -> None:
