@@ -224,7 +224,7 @@ class SurveySender:
 
     def body(self, surveys: Sequence[SurveyRow], now: datetime) -> str:
         """The survey text for one or several work orders, each answerable by reply; the rating link (of
-        the first survey) when it fits in 3 segments. Link-only wording is the last resort."""
+        the first survey) in 2 segments when it fits, else 3. Link-only wording is the last resort."""
         items = [SurveyItem(s.workorder_number, s.matter or "") for s in surveys]
         token = sign_link(surveys[0].token, now + self._config.link_valid, self._config.link_secret)
         link = f"{self._config.public_url}{RATING_PATH}{token}"

@@ -51,7 +51,7 @@ class SqlSurveyStore:
                 workorder_number=workorder_number,
                 phone=phone,
                 state="opted_out" if opted_out else "pending",
-                token=secrets.token_urlsafe(24),
+                token=secrets.token_urlsafe(8),  # short: it travels in the SMS link; the HMAC guards it
                 created_at=at,
             )
             session.add(row)

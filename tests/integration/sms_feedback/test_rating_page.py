@@ -139,7 +139,8 @@ async def test_an_sms_reply_first_makes_the_page_say_already_rated(page: Page) -
 async def test_a_tampered_link_is_refused_and_changes_nothing(page: Page) -> None:
     survey_id, link = await page.survey(5, "YS20261130005")
     token, expiry, signature = link.split(".")
-    for forged in (f"{token}.{int(expiry) + 86400}.{signature}", f"{token}.{expiry}.{'0' * len(signature)}", "nonsense"):
+    later = sign_link(token, NOW + timedelta(days=30), SECRET).split(".")[1]
+    for forged in (f"{token}.{later}.{signature}", f"{token}.{expiry}.{'0' * len(signature)}", "nonsense"):
         shown = await page.client.get(f"/r/{forged}")
         assert shown.status == 403 and "链接无效" in await shown.text()
         posted = await page.client.post(f"/r/{forged}", data={"rating": "dissatisfied"})

@@ -61,7 +61,7 @@ async def test_closing_a_work_order_sends_one_survey_sms_with_its_signed_link_an
     assert request.form == {
         "To": PHONE,
         "From": SENDER,
-        "Body": survey_sms(SurveyItem(number, "食品经营许可证办理缓慢"), link, max_segments=3),
+        "Body": survey_sms(SurveyItem(number, "食品经营许可证办理缓慢"), link, max_segments=2),
         "StatusCallback": PUBLIC + STATUS_PATH,
     }
     assert (survey.state, survey.purpose, survey.sent_at) == ("sent", "closure", harness.clock.now())
