@@ -10,6 +10,7 @@ plays and presses the number's last digit (`SendDTMF`); `13900139000` is busy, `
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -78,8 +79,9 @@ class RealSurvey:
         return left
 
 
-@pytest.fixture
-async def real_survey(tmp_path: Path) -> AsyncIterator[RealSurvey]:
+@contextlib.asynccontextmanager
+async def _survey_service(tmp_path: Path, now: list[datetime]) -> AsyncIterator[RealSurvey]:
+    """The service on `tmp_path`'s database, its clock at `now[0]`; stopping it leaves Asterisk's calls."""
     sounds = os.environ.get("HOTLINE_TEST_ASTERISK_SOUNDS_DIR")
     settings = replace(
         Settings(),
@@ -101,7 +103,7 @@ async def real_survey(tmp_path: Path) -> AsyncIterator[RealSurvey]:
 
         await PromptBuilder(EspeakSox(), settings.prompts_dir).build(load_menu(None))
     await upgrade_async(settings.database_url)
-    app = create_app(settings, {BACKGROUND: False, NOW: lambda: SLOT})
+    app = create_app(settings, {BACKGROUND: False, NOW: lambda: now[0]})
     server = TestServer(app)
     await server.start_server()
     client = AriClient(settings.ari_url, settings.ari_user, settings.ari_password)
@@ -111,6 +113,12 @@ async def real_survey(tmp_path: Path) -> AsyncIterator[RealSurvey]:
     finally:
         await client.close()
         await server.close()
+
+
+@pytest.fixture
+async def real_survey(tmp_path: Path) -> AsyncIterator[RealSurvey]:
+    async with _survey_service(tmp_path, [SLOT]) as survey:
+        yield survey
 
 
 async def test_an_enterprise_that_answers_and_presses_2_is_rated_basically_satisfied_by_phone(
@@ -180,3 +188,31 @@ async def test_a_line_refused_in_the_dialplan_is_recorded_with_dials_status(
     assert (attempt.outcome, attempt.cause, attempt.detail) == (outcome, None, detail)
     assert attempt.answered_at is None
     assert await real_survey.until_no_survey_channels() == []
+
+
+async def test_a_survey_call_that_outlives_the_service_hears_goodbye_from_the_next_one(tmp_path: Path) -> None:
+    # 13800138000 presses 0 and then stays on the line for a minute: the service stops meanwhile.
+    now = [SLOT]
+    async with _survey_service(tmp_path, now) as first:
+        survey_id = await first.closed_and_sent("YS20250610106", "+8613800138000", 106)
+        [call] = (await first.surveys.check_once()).placed
+        answered = await _until_answered(first, survey_id)
+        assert answered.outcome == "calling"
+    async with _survey_service(tmp_path, now) as second:
+        # the next service finds the call in its app (Stasis(hotline,survey,<id>)), says goodbye, hangs up
+        assert await second.until_no_survey_channels(30) == [], "the orphaned survey call was not hung up"
+        [attempt] = await second.attempts(survey_id)
+        assert attempt.outcome == "calling" and attempt.channel_id == call.channel_id
+        now[0] = SLOT + timedelta(minutes=16)  # a call left `calling` by a stop is lost after 15 minutes
+        assert (await second.surveys.check_once()).placed == []  # the next attempt waits for tomorrow's slot
+        [lost] = await second.attempts(survey_id)
+        assert lost.outcome == "lost"
+
+
+async def _until_answered(survey: RealSurvey, survey_id: int) -> PhoneAttemptRow:
+    for _ in range(100):
+        [attempt] = await survey.attempts(survey_id)
+        if attempt.answered_at is not None:
+            return attempt
+        await asyncio.sleep(0.1)
+    raise AssertionError("the survey call was never answered")
