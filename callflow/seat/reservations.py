@@ -22,14 +22,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import DateTime, String, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import DateTime, String, delete, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db import Base
 
 log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT_MS = 2000
+"""How long a claim or release waits behind another transaction on the same agent's row."""
 
 
 class SeatReservations(Protocol):
@@ -98,10 +101,13 @@ class SqlSeatReservations:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], controller_id: str) -> None:
         self.sessions = sessions
         self.controller_id = controller_id
+        bind = sessions.kw.get("bind")
+        self._postgres = bind is not None and bind.dialect.name == "postgresql"
 
     async def claim(self, agent_id: str, call_id: str) -> bool:
         try:
             async with self.sessions.begin() as db:
+                await self._bounded_lock_wait(db)
                 db.add(
                     SeatReservationRow(
                         agent_id=agent_id,
@@ -115,10 +121,16 @@ class SqlSeatReservations:
                 row = await db.get(SeatReservationRow, agent_id)
             # Our own hold for the same call (a retried claim) counts as held.
             return row is not None and (row.call_id, row.controller_id) == (call_id, self.controller_id)
+        except DBAPIError as exc:
+            if "lock timeout" not in str(exc):
+                raise  # the database is away: the queue decides
+            log.warning("seat: claim of %s for %s gave up waiting behind another hold", agent_id, call_id)
+            return False  # waited too long behind another transaction on this agent: it is held
         return True
 
     async def release(self, agent_id: str, call_id: str) -> None:
         async with self.sessions.begin() as db:
+            await self._bounded_lock_wait(db)
             await db.execute(
                 delete(SeatReservationRow).where(
                     SeatReservationRow.agent_id == agent_id,
@@ -140,6 +152,11 @@ class SqlSeatReservations:
         if stale:
             log.info("seat: released %d stale reservations of %s", len(stale), self.controller_id)
         return sorted(row.agent_id for row in stale)
+
+    async def _bounded_lock_wait(self, db: AsyncSession) -> None:
+        """A claim never waits long behind another transaction holding the agent's row (PostgreSQL)."""
+        if self._postgres:
+            await db.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
 
     async def holders(self) -> dict[str, tuple[str, str]]:
         async with self.sessions() as db:

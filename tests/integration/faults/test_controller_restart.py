@@ -41,7 +41,8 @@ async def settle(node: Node) -> None:
     queue = node.queue
     assert queue is not None and node.recorder is not None
     await until(lambda: not queue.callers, 10, "the seat sessions to end")
-    await queue.flush()
+    async with asyncio.timeout(20):  # a write that never ends fails here, named, instead of hanging
+        await queue.flush()
     await node.recorder.flush()
 
 

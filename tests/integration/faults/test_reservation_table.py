@@ -3,7 +3,15 @@ and a claim there is exclusive on either database."""
 
 from __future__ import annotations
 
-from callflow.seat.reservations import SeatReservationRow, SqlSeatReservations, reservations_for
+import time
+from datetime import UTC, datetime
+
+from callflow.seat.reservations import (
+    LOCK_TIMEOUT_MS,
+    SeatReservationRow,
+    SqlSeatReservations,
+    reservations_for,
+)
 from hotline.db import make_engine, make_sessionmaker
 from tests.fakes.schema import schema_drift
 
@@ -41,3 +49,21 @@ async def test_an_agent_is_held_once_released_by_its_holder_and_stale_holds_are_
         await engine.dispose()
     chosen = reservations_for(engine.dialect.name, sessions, "node-a")
     assert isinstance(chosen, SqlSeatReservations) == (engine.dialect.name == "postgresql")
+
+
+async def test_a_claim_gives_up_behind_a_transaction_that_holds_the_agent_and_never_hangs(migrated_url: str) -> None:
+    if not migrated_url.startswith("postgresql"):
+        return  # SQLite has one writer at a time: nothing to wait behind but the busy timeout
+    engine = make_engine(migrated_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions.begin() as stuck:  # e.g. a controller frozen in the middle of its claim
+            stuck.add(SeatReservationRow(agent_id="agent909", call_id="call-x", controller_id="node-x",
+                                         reserved_at=datetime.now(UTC)))
+            await stuck.flush()
+            started = time.monotonic()
+            assert not await SqlSeatReservations(sessions, "node-b").claim("agent909", "call-y")
+            assert time.monotonic() - started < LOCK_TIMEOUT_MS / 1000 + 3
+            await stuck.rollback()
+    finally:
+        await engine.dispose()

@@ -49,7 +49,8 @@ async def settle(node: Node) -> None:
     queue = node.queue
     assert queue is not None
     await until(lambda: not queue.callers, 10, f"the seat sessions of {node.name} to end")
-    await queue.flush()
+    async with asyncio.timeout(20):  # a write that never ends fails here, named, instead of hanging
+        await queue.flush()
 
 
 async def until_async(
