@@ -264,6 +264,8 @@ class PhoneSurveySession(CallSession):
         self._playbacks = 0
         self.why: str | None = None
         self.dial_status: str | None = None
+        self.dialled = False
+        """Asterisk reported a Dial for this call (a Local channel to a missing extension never gets one)."""
         self.answered = False
         self.reported = False
 
@@ -292,6 +294,7 @@ class PhoneSurveySession(CallSession):
 
     # --- events ---
     async def on_Dial(self, event: Event) -> None:
+        self.dialled = True
         status = event.get("dialstatus")
         if status:
             self.dial_status = str(status)
@@ -346,6 +349,11 @@ class PhoneSurveySession(CallSession):
             await self._end(self._outcome_after_answer(), cause, text)
             return
         why = self.why or ("busy" if cause == CAUSE_BUSY else "no-answer" if cause in CAUSE_NO_ANSWER else "failed")
+        if cause == 0 and not self.dialled:
+            # Nothing was dialled at all (Asterisk 22: a Local channel to an extension missing from the
+            # dialplan dies at once with cause 0): a wrong number or dial template, not a no-answer.
+            await self._end("failed", None, "未拨出 (nothing dialled: no such number in the dial plan)")
+            return
         if cause == 0 and self.dial_status:
             # A Local channel refused in its dialplan (Busy(), Congestion()) dies with cause 0 "Unknown" in
             # Asterisk 22: only Dial's status says why, so that is what the attempt keeps.

@@ -190,6 +190,17 @@ async def test_a_line_refused_in_the_dialplan_is_recorded_with_dials_status(
     assert await real_survey.until_no_survey_channels() == []
 
 
+async def test_a_number_missing_from_the_dial_plan_is_failed_not_no_answer(real_survey: RealSurvey) -> None:
+    # Asterisk 22: the Local channel to a missing extension dies at once, cause 0, and no Dial event
+    survey_id = await real_survey.closed_and_sent("YS20250610107", "+8619999999999", 107)
+    [call] = (await real_survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 30) == "failed"
+    [attempt] = await real_survey.attempts(survey_id)
+    assert (attempt.outcome, attempt.cause, attempt.answered_at) == ("failed", None, None)
+    assert attempt.detail is not None and "未拨出" in attempt.detail
+    assert await real_survey.until_no_survey_channels() == []
+
+
 async def test_a_survey_call_that_outlives_the_service_hears_goodbye_from_the_next_one(tmp_path: Path) -> None:
     # 13800138000 presses 0 and then stays on the line for a minute: the service stops meanwhile.
     now = [SLOT]

@@ -264,6 +264,18 @@ async def test_a_local_line_refused_in_the_dialplan_keeps_dials_status_not_cause
     assert (congested.outcome, congested.cause, congested.detail) == ("failed", None, "Dial CONGESTION")
 
 
+async def test_a_number_missing_from_the_local_dial_plan_is_failed_not_no_answer(survey: Survey) -> None:
+    # Real Asterisk 22: a Local channel to a missing extension dies at once with cause 0 and no Dial event.
+    survey.surveys.dial_template = "Local/{number}@hotline-survey-check"
+    survey_id = await survey.closed_and_sent("YS20250610012", phone="+8619999999999", workorder_id=12)
+    survey.at(FIRST_SLOT)
+    [call] = (await survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 10) == "failed"
+    [attempt] = await survey.channels.attempts_of(survey_id)
+    assert (attempt.outcome, attempt.cause) == ("failed", None)
+    assert attempt.detail is not None and "未拨出" in attempt.detail
+
+
 async def test_a_call_refused_by_asterisk_is_recorded_as_failed(survey: Survey) -> None:
     survey_id = await survey.closed_and_sent("YS20250610007")  # no trunk endpoint: allocation fails
     survey.at(FIRST_SLOT)
