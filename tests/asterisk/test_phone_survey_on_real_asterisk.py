@@ -201,6 +201,18 @@ async def test_a_number_missing_from_the_dial_plan_is_failed_not_no_answer(real_
     assert await real_survey.until_no_survey_channels() == []
 
 
+async def test_the_default_trunk_placeholder_is_congested_and_the_attempt_failed(real_survey: RealSurvey) -> None:
+    # deploy/asterisk/pjsip.conf's trunk points at trunk.example.invalid: Asterisk answers the dial itself
+    # with 503 → Dial CONGESTION, cause 34 on the PJSIP channel (which, unlike a Local ;1, carries it)
+    real_survey.surveys.dial_template = "PJSIP/{number}@trunk"
+    survey_id = await real_survey.closed_and_sent("YS20250610108", "+8613800138002", 108)
+    [call] = (await real_survey.surveys.check_once()).placed
+    assert await asyncio.wait_for(call.ended, 30) == "failed"
+    [attempt] = await real_survey.attempts(survey_id)
+    assert (attempt.outcome, attempt.cause, attempt.answered_at) == ("failed", 34, None)
+    assert not [c for c in await real_survey.client.list_channels() if c["id"] == call.channel_id]
+
+
 async def test_a_survey_call_that_outlives_the_service_hears_goodbye_from_the_next_one(tmp_path: Path) -> None:
     # 13800138000 presses 0 and then stays on the line for a minute: the service stops meanwhile.
     now = [SLOT]
