@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -79,6 +80,37 @@ class RealSurvey:
         return left
 
 
+class PlaybackWatch:
+    """What Asterisk played on each channel: a second ARI app subscribed to everything (`subscribeAll`)."""
+
+    def __init__(self, client: AriClient) -> None:
+        self.client = client
+        self.heard: dict[str, list[str]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def __aenter__(self) -> PlaybackWatch:
+        self._task = asyncio.create_task(self._listen())
+        await asyncio.wait_for(self._ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        url = self.client.events_url(["hotline-test-watch"]).replace("subscribeAll=false", "subscribeAll=true")
+        async with self.client.session.ws_connect(url, headers=self.client.headers) as ws:
+            self._ready.set()
+            async for message in ws:
+                event = json.loads(message.data)
+                if event.get("type") == "PlaybackStarted":
+                    playback = event["playback"]
+                    channel = str(playback.get("target_uri", "")).removeprefix("channel:")
+                    self.heard.setdefault(channel, []).append(str(playback["media_uri"]))
+
+
 @contextlib.asynccontextmanager
 async def _survey_service(tmp_path: Path, now: list[datetime]) -> AsyncIterator[RealSurvey]:
     """The service on `tmp_path`'s database, its clock at `now[0]`; stopping it leaves Asterisk's calls."""
@@ -125,10 +157,14 @@ async def test_an_enterprise_that_answers_and_presses_2_is_rated_basically_satis
     real_survey: RealSurvey,
 ) -> None:
     survey_id = await real_survey.closed_and_sent("YS20250610101", "+8613800138002", 101)
-    report = await real_survey.surveys.check_once()
-    [call] = report.placed
-    assert call.number == "13800138002"
-    assert await asyncio.wait_for(call.ended, 30) == "rated"
+    async with PlaybackWatch(real_survey.client) as watch:
+        report = await real_survey.surveys.check_once()
+        [call] = report.placed
+        assert call.number == "13800138002"
+        assert await asyncio.wait_for(call.ended, 30) == "rated"
+    # the enterprise heard the question (its key cut it short), then the thanks
+    heard = watch.heard[call.channel_id]
+    assert heard[0] == "sound:hotline/survey_question" and heard[-1] == "sound:hotline/survey_thanks", heard
 
     row = await real_survey.survey(survey_id)
     assert (row.state, row.rating, row.channel) == ("rated", "basically_satisfied", "phone")
@@ -144,8 +180,12 @@ async def test_an_enterprise_that_answers_and_presses_2_is_rated_basically_satis
 async def test_an_invalid_key_then_silence_ends_in_goodbye_without_a_rating(real_survey: RealSurvey) -> None:
     # 13800138000 presses 0 (not a rating), then stays silent: asked again once (retries=1), then goodbye
     survey_id = await real_survey.closed_and_sent("YS20250610104", "+8613800138000", 104)
-    [call] = (await real_survey.surveys.check_once()).placed
-    assert await asyncio.wait_for(call.ended, 60) == "no-rating"
+    async with PlaybackWatch(real_survey.client) as watch:
+        [call] = (await real_survey.surveys.check_once()).placed
+        assert await asyncio.wait_for(call.ended, 60) == "no-rating"
+    heard = watch.heard[call.channel_id]
+    assert heard.count("sound:hotline/survey_question") == 2 and "sound:hotline/survey_invalid" in heard, heard
+    assert heard[-1] == "sound:hotline/survey_goodbye", heard
     [attempt] = await real_survey.attempts(survey_id)
     assert attempt.outcome == "no-rating" and attempt.answered_at is not None and attempt.rating is None
     assert (await real_survey.survey(survey_id)).state == "sent"
