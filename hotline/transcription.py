@@ -26,6 +26,7 @@ from aiohttp import web
 
 from asr.jobs import MIX, PARTY_KINDS, TrackRef, TranscriptionQueue, TranscriptionWorker, utcnow
 from asr.ports import AsrError, Transcriber
+from callflow.adapters.pending_writes import is_outage
 from callflow.controller import Controller
 from ticketing.domain import workorder as wo
 from ticketing.domain.errors import TicketingError
@@ -104,7 +105,9 @@ class EnqueueingRegistry:
         if kind in (MIX, *PARTY_KINDS):
             try:
                 await self._enqueue(stored, name, call_id, kind)
-            except Exception:  # the recording is kept; only its transcription is missing
+            except Exception as exc:
+                if is_outage(exc):  # the database is away: the recorder's pending writes retry it all
+                    raise
                 log.exception("call %s: recording %s not queued for transcription", call_id, name)
         return stored
 

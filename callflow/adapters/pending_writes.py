@@ -29,6 +29,7 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from callflow.domain.call import CallRecord, VoiceMessage
 from callflow.seat.domain import Agent, StateChange
@@ -151,8 +152,8 @@ def is_outage(exc: BaseException) -> bool:
     """Is this the database being away (worth waiting for), rather than refusing the write itself?"""
     if isinstance(exc, OSError | ConnectionError | TimeoutError):
         return True
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True  # PoolTimeout: every connection busy (overload) — the write can wait like an outage
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)
     return isinstance(exc.__cause__, OSError | ConnectionError | TimeoutError)

@@ -136,7 +136,10 @@ def _install(app: web.Application, controller: Controller) -> None:
     if SEAT_QUEUE not in app:
         return
     queue = app[SEAT_QUEUE]
+    from callflow.adapters.pending_writes import pending_writes
+
     app[CALL_RECORDER] = CallRecorder(queue, RecordingsService(app))
+    app[CALL_RECORDER].pending = pending_writes(app)  # a registration waits out a database outage
     app[EXPERT_CALLS] = ExpertCalls(queue, KnowledgeExperts(app))
 
 

@@ -25,6 +25,7 @@ from callflow.seat.bridged import BridgedCall
 from callflow.session import Event
 
 if TYPE_CHECKING:
+    from callflow.adapters.pending_writes import PendingWrites
     from callflow.seat.services import SeatQueue
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,9 @@ class CallRecorder:
         self.tracks: dict[str, Track] = {}
         """Every track started, by recording name (kept for the call record and tests)."""
         self.registered: list[Track] = []
+        self.pending: PendingWrites | None = None
+        """`PendingWrites` (callflow/adapters/pending_writes.py): a registration the database cannot take
+        now waits there and lands when it is back; None: the failure is only logged."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._snoops_entering: dict[str, asyncio.Future[None]] = {}
         """Snoops created and not yet in our app: a real Asterisk answers the POST before StasisStart."""
@@ -213,12 +217,23 @@ class CallRecorder:
             log.error("call %s: recording %s failed: %s", track.call_id, track.name, event["recording"].get("cause"))
 
     async def _register(self, track: Track) -> None:
-        assert self.registry is not None
+        from callflow.adapters.pending_writes import is_outage
+
         try:
-            await self.registry.register_finished(track.name, track.call_id, track.kind, self.fmt)
+            await self._register_once(track)
+        except Exception as exc:
+            if self.pending is None or not is_outage(exc):
+                log.exception("call %s: recording %s not registered", track.call_id, track.name)
+                return
+            # registering is idempotent (same name, same call): the retry may repeat any part of it
+            log.warning("call %s: recording %s waits for the database (%s)", track.call_id, track.name, exc)
+            await self.pending.write(("recording", track.name), lambda: self._register_once(track))
+
+    async def _register_once(self, track: Track) -> None:
+        assert self.registry is not None
+        await self.registry.register_finished(track.name, track.call_id, track.kind, self.fmt)
+        if track not in self.registered:
             self.registered.append(track)
-        except Exception:
-            log.exception("call %s: recording %s not registered", track.call_id, track.name)
 
     async def flush(self) -> None:
         """Wait until every finished recording is registered (tests, shutdown)."""

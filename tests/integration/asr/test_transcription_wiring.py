@@ -5,6 +5,7 @@ draft work order, which the agent opens through the API."""
 from __future__ import annotations
 
 from asr.jobs import DONE, QUEUED, TranscriptionWorker
+from callflow.adapters.pending_writes import PENDING_WRITES
 from callflow.seat.expert_web import CALL_RECORDER
 from callflow.seat.web import SEAT_QUEUE
 from hotline.transcription import TRANSCRIPTION_QUEUE, TRANSCRIPTION_WORKER, TicketingCallDrafts
@@ -34,6 +35,7 @@ async def test_a_bridged_call_leaves_a_job_that_becomes_the_agents_draft(service
     await queue.flush()
     recorder = app[CALL_RECORDER]
     assert await service.fake.wait_until(lambda: len(recorder.registered) == 3, 5)
+    assert recorder.pending is app[PENDING_WRITES], "a registration the database can't take waits (faults tests)"
 
     job = await app[TRANSCRIPTION_QUEUE].get(call_id)
     assert job is not None and job.state == QUEUED  # no speech model in this service: the job waits

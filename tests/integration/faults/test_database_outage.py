@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callflow.adapters.orm import CallRecordRow
 from callflow.adapters.pending_writes import PendingWrites
 from callflow.seat.orm import AgentStateChangeRow, SeatCallRow
 from hotline.db import make_engine, make_sessionmaker
+from tests.fakes.asterisk.fake import FakeAsterisk
 from tests.fakes.asterisk.parties import HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
 from tests.fakes.databases import fresh_postgres_database, postgres_base_url
 from tests.fakes.tcp_proxy import TcpProxy
@@ -85,4 +88,54 @@ async def test_calls_go_on_without_the_database_and_their_records_land_when_it_r
     assert all(s.ended_at is not None and s.agent_id == "agent401" and s.ended_by == "agent" for s in seats)
     assert sum(1 for c in changes if c.state == "on_call") == 2
     assert proxy.connections > 1, "the engine reconnected by itself"
+    await node.fake.wait_empty()
+
+
+@dataclass
+class RecordingsInTheDatabase:
+    """Registers a finished recording as the recordings service does: with a write to the database —
+    here the one behind the cut proxy, so a registration during the outage fails like the real one."""
+
+    fake: FakeAsterisk
+    sessions: async_sessionmaker[AsyncSession]
+    kept: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def register_finished(self, name: str, call_id: str, kind: str, fmt: str = "wav") -> object:
+        assert name in self.fake.stored_recordings, f"recording {name} registered but not stored"
+        async with self.sessions() as db:
+            await db.execute(text("SELECT 1"))
+        if (name, call_id, kind) not in self.kept:
+            self.kept.append((name, call_id, kind))
+        return name
+
+
+async def test_a_call_recorded_while_the_database_is_away_has_its_recordings_registered_when_it_returns(
+    behind_proxy: tuple[Node, TcpProxy, str],
+) -> None:
+    node, proxy, _ = behind_proxy
+    pending = node.pending
+    assert pending is not None
+    registry = RecordingsInTheDatabase(node.fake, node.sessions)
+    node.recordings = registry  # type: ignore[assignment]
+    node.add_agent("agent402", answer_after=1.0, script=[WaitUntilBridged(), Wait(3), HangUp()])
+    await node.start()
+    assert node.queue is not None and node.recorder is not None
+    node.recorder.pending = pending  # as the service wires it (callflow/seat/expert_web.py)
+
+    await proxy.cut()
+    call = await node.caller([WaitUntilHungUp()], number="13800000509")
+    await call.finished(30)
+    await until(lambda: not node.queue.callers, 10, "the seat session to end")  # type: ignore[union-attr]
+    await until(lambda: len(node.recorder.tracks) > 0 and all(  # type: ignore[union-attr]
+        t.state != "recording" for t in node.recorder.tracks.values()), 10, "the tracks to finish")  # type: ignore[union-attr]
+    await node.recorder.flush()
+    assert registry.kept == []
+    waiting = [key for key in pending.waiting if key[0] == "recording"]
+    assert len(waiting) == len(node.recorder.tracks) >= 1, "every finished track waits for the database"
+
+    proxy.restore()
+    await pending.drain(10)
+    assert sorted(name for name, _, _ in registry.kept) == sorted(node.recorder.tracks)
+    assert len(registry.kept) == len(set(registry.kept)), "each recording registered once"
+    assert (await pending.probe())["ok"]
     await node.fake.wait_empty()

@@ -69,3 +69,16 @@ async def test_a_write_the_database_refuses_for_what_it_is_fails_loudly_and_bloc
     probe = await pending.probe()
     assert probe["failed"] == 1 and not probe["ok"] and "unique constraint" in probe["last_error"]
     assert any("refused by the database" in r.message for r in caplog.records)
+
+
+def test_an_outage_is_the_database_away_or_every_connection_busy_never_a_refused_write() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from callflow.adapters.pending_writes import is_outage
+
+    assert is_outage(ConnectionRefusedError("away"))
+    assert is_outage(OperationalError("SELECT 1", {}, OSError("connection reset")))
+    assert is_outage(PoolTimeout("QueuePool limit of size 5 overflow 10 reached"))  # overload: wait, don't drop
+    assert not is_outage(IntegrityError("INSERT", {}, Exception("duplicate key")))
+    assert not is_outage(ValueError("a bug"))
