@@ -394,40 +394,40 @@ def _list_response(request: web.Request, kind: str, items: list[dict[str, Any]],
 # --- handlers ---------------------------------------------------------------------------------------------
 
 
-@_api
-async def list_rectifications(request: web.Request) -> web.Response:
-    """整改清单: rectification entries opened in the period."""
+async def _review_list(
+    request: web.Request,
+    kind: str,
+    query: Callable[[Any, ReviewFilters], Awaitable[Sequence[Any]]],
+    shape: Callable[[Any, Any], dict[str, Any]],
+) -> web.Response:
+    """One of the three lists, as JSON or (`?format=csv`) CSV, within what the caller may see."""
     actor = await _actor(request)
     csv_out = _csv_wanted(request)
     filters = await _filters(request, actor)
     async with request.app[SESSIONS]() as session:
-        found = await figures_sql.rectifications(session, filters)
+        found = await query(session, filters)
     rows = await _rows(request)
-    return _list_response(request, "rectifications", [rows.rectification(r) for r in found], csv_out)
+    return _list_response(request, kind, [shape(rows, item) for item in found], csv_out)
+
+
+@_api
+async def list_rectifications(request: web.Request) -> web.Response:
+    """整改清单: rectification entries opened in the period."""
+    return await _review_list(request, "rectifications", figures_sql.rectifications, lambda rows, r: rows.rectification(r))
 
 
 @_api
 async def list_bad_reviews(request: web.Request) -> web.Response:
     """差评清单: dissatisfied ratings given in the period."""
-    actor = await _actor(request)
-    csv_out = _csv_wanted(request)
-    filters = await _filters(request, actor)
-    async with request.app[SESSIONS]() as session:
-        found = await figures_sql.bad_reviews(session, filters)
-    rows = await _rows(request)
-    return _list_response(request, "bad-reviews", [rows.bad_review(b, e) for b, e in found], csv_out)
+    return await _review_list(request, "bad-reviews", figures_sql.bad_reviews, lambda rows, found: rows.bad_review(*found))
 
 
 @_api
 async def list_responsibilities(request: web.Request) -> web.Response:
     """责任清单: the unit and handler answering for each bad review recorded in the period."""
-    actor = await _actor(request)
-    csv_out = _csv_wanted(request)
-    filters = await _filters(request, actor)
-    async with request.app[SESSIONS]() as session:
-        found = await figures_sql.responsibilities(session, filters)
-    rows = await _rows(request)
-    return _list_response(request, "responsibilities", [rows.responsibility(d, e) for d, e in found], csv_out)
+    return await _review_list(
+        request, "responsibilities", figures_sql.responsibilities, lambda rows, found: rows.responsibility(*found)
+    )
 
 
 @_api
