@@ -4,34 +4,13 @@ a clear reason, its recordings (cut at the restart) are kept, and the seat serve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from callflow.adapters.orm import CallRecordRow
 from callflow.seat.domain import AgentState
 from callflow.seat.orm import SeatCallRow
-from hotline.db import make_engine, make_sessionmaker
 from tests.fakes.asterisk.parties import HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
-from tests.integration.faults.nodes import Node, create_tables, start_node, until
-
-
-@pytest.fixture
-async def node(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Node]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/hotline.sqlite3")
-    sessions = make_sessionmaker(engine)
-    await create_tables(sessions)
-    node = await start_node("node-a", tmp_path, menu_prompts, sessions)
-    try:
-        yield node
-    finally:
-        await node.stop()
-        await node.fake.stop()
-        await engine.dispose()
-    assert not node.fake.violations, node.fake.violations
-    assert not node.fake.problems, node.fake.problems
+from tests.integration.faults.nodes import Node, until
 
 
 async def test_a_call_that_vanishes_with_asterisk_is_closed_its_recordings_kept_and_the_seat_goes_on(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import wave
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,25 +16,8 @@ from sqlalchemy import select
 from callflow.adapters.orm import CallRecordRow
 from callflow.seat.expert import ExpertCalls, ExpertContact
 from callflow.seat.orm import SeatCallRow
-from hotline.db import make_engine, make_sessionmaker
 from tests.fakes.asterisk.parties import Call, HangUp, Wait, WaitUntilBridged, WaitUntilHungUp
-from tests.integration.faults.nodes import Node, create_tables, start_node, until
-
-
-@pytest.fixture
-async def node(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Node]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/hotline.sqlite3")
-    sessions = make_sessionmaker(engine)
-    await create_tables(sessions)
-    node = await start_node("node-a", tmp_path, menu_prompts, sessions)
-    try:
-        yield node
-    finally:
-        await node.stop()
-        await node.fake.stop()
-        await engine.dispose()
-    assert not node.fake.violations, node.fake.violations
-    assert not node.fake.problems, node.fake.problems
+from tests.integration.faults.nodes import Node, until
 
 
 async def settle(node: Node) -> None:

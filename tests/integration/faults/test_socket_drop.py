@@ -4,32 +4,11 @@ track — whose RecordingFinished nobody heard — is kept like the others."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from callflow.seat.orm import SeatCallRow
-from hotline.db import make_engine, make_sessionmaker
 from tests.fakes.asterisk.parties import WaitUntilBridged, WaitUntilHungUp
-from tests.integration.faults.nodes import Node, create_tables, start_node, until
-
-
-@pytest.fixture
-async def node(tmp_path: Path, menu_prompts: Path) -> AsyncIterator[Node]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path}/hotline.sqlite3")
-    sessions = make_sessionmaker(engine)
-    await create_tables(sessions)
-    node = await start_node("node-a", tmp_path, menu_prompts, sessions)
-    try:
-        yield node
-    finally:
-        await node.stop()
-        await node.fake.stop()
-        await engine.dispose()
-    assert not node.fake.violations, node.fake.violations
-    assert not node.fake.problems, node.fake.problems
+from tests.integration.faults.nodes import Node, until
 
 
 async def test_an_agent_who_hangs_up_while_the_socket_is_down_ends_the_call_and_no_track_is_lost(
