@@ -30,6 +30,7 @@ from aiohttp import WSMsgType, web
 from asr.transcript import Segment
 from callflow.seat.bridged import BridgedCall
 from callflow.seat.domain import SeatError
+from callflow.seat.hold import hold_caller, resume_caller
 from callflow.seat.services import SeatQueue
 from console import agent_domain as desk
 from console.adapters.agent_store import AgentDeskStore
@@ -83,7 +84,7 @@ class AgentDesk:
         self._store: AgentDeskStore | None = None
         self.queue: SeatQueue | None = None
         self.on_hold: dict[str, bool] = {}
-        """Calls whose caller the agent put on hold (ARI hold), by call id."""
+        """Calls whose caller the agent put on hold (out of the bridge, music on hold), by call id."""
         self._extractor: Any = None
         self._labels: dict[str, str] | None = None
         self._extractor_lock = asyncio.Lock()
@@ -574,12 +575,15 @@ async def expert_action(viewer: Viewer, message: dict[str, Any]) -> None:
 
 
 async def hold(viewer: Viewer, message: dict[str, Any]) -> None:
-    """Hold / unhold the caller's channel (ARI `POST|DELETE /channels/{id}/hold`)."""
+    """Hold / resume the caller: out of the bridge with music on hold, then back (callflow/seat/hold.py)."""
     view = viewer._call(message)
     queue = viewer._require_queue()
     on = bool(message.get("on"))
-    channel = view.call.caller.channel_id
-    await queue.client.request("POST" if on else "DELETE", f"/channels/{channel}/hold")
+    if on != viewer.desk.on_hold.get(view.call.call_id, False):
+        if on:
+            await hold_caller(queue.client, view.call, queue.config.moh_class)
+        else:
+            await resume_caller(queue.client, view.call)
     viewer.desk.on_hold[view.call.call_id] = on
     await viewer.send("hold", ref=message.get("ref"), call_id=view.call.call_id, on=on)
 

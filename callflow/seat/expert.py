@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from callflow.ari.errors import AriError, NotFound
 from callflow.seat.bridged import BridgedCall, Leg
 from callflow.seat.domain import SeatError
+from callflow.seat.hold import hold_caller, resume_caller
 from callflow.session import CallSession, Event
 
 if TYPE_CHECKING:
@@ -331,14 +332,8 @@ class ExpertCalls:
 
     async def _hold_caller(self, expert: ExpertCall) -> None:
         """The caller leaves the mixing bridge and hears music on hold (the agent talks to the expert)."""
-        call = expert.call
-        await self.client.request(
-            "POST", f"/bridges/{call.bridge_id}/removeChannel", {"channel": call.caller.channel_id}
-        )
         expert.caller_on_hold = True
-        await self.client.request(
-            "POST", f"/channels/{call.caller.channel_id}/moh", {"mohClass": self.queue.config.moh_class}
-        )
+        await hold_caller(self.client, expert.call, self.queue.config.moh_class)
 
     async def _unhold_caller(self, expert: ExpertCall) -> None:
         if not expert.caller_on_hold or expert.call.ended_at is not None:
@@ -346,10 +341,7 @@ class ExpertCalls:
         call = expert.call
         expert.caller_on_hold = False
         try:
-            await self.client.request("DELETE", f"/channels/{call.caller.channel_id}/moh")
-            await self.client.request(
-                "POST", f"/bridges/{call.bridge_id}/addChannel", {"channel": call.caller.channel_id}
-            )
+            await resume_caller(self.client, call)
         except AriError as exc:  # the caller hung up meanwhile: their session ends the call
             log.info("call %s: caller not brought back (%s)", call.call_id, exc)
 

@@ -2,8 +2,9 @@
 
 agent101 signs in to the console (a user whose login is the seat agent id), a SIP caller (SIPp) meets the
 registered SIP agent101 in the seat's bridge, the console gets the screen pop, and the agent's `hold`
-commands reach Asterisk as `POST|DELETE /channels/{caller}/hold` on the bridged PJSIP caller: accepted,
-the caller stays in the bridge, the call goes on to its end and nothing is left.
+commands take the caller out of the seat's bridge with music on hold and back (callflow/seat/hold.py — ARI's
+channel hold alone leaves the caller's voice in the bridge): the caller leaves the bridge, comes back, the
+call goes on to its end and nothing is left.
 """
 
 from __future__ import annotations
@@ -83,12 +84,12 @@ async def test_the_agent_holds_and_resumes_a_real_sip_caller_from_the_console(
                 await ws.send_json({"type": "hold", "on": True, "ref": 1})
                 held = await _next_of(ws, "hold")
                 assert (held["on"], held["call_id"]) == (True, call_id), held
-                assert await _in_bridge(real_hotline, call_id, caller_channel), "the held caller left the bridge"
+                assert not await _in_bridge(real_hotline, call_id, caller_channel), "the held caller is out of the bridge"
                 await asyncio.sleep(1.0)  # the caller hears music on hold for a moment (no event to await)
                 await ws.send_json({"type": "hold", "on": False, "ref": 2})
                 resumed = await _next_of(ws, "hold")
                 assert resumed["on"] is False
-                assert await _in_bridge(real_hotline, call_id, caller_channel)
+                assert await _in_bridge(real_hotline, call_id, caller_channel), "the resumed caller is back"
 
                 caller_output, _ = await asyncio.wait_for(caller_done, 60)
                 assert caller.returncode == 0, caller_output.decode(errors="replace")[-2000:]
