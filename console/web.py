@@ -294,3 +294,6 @@ def setup(app: web.Application) -> None:
     from console import pages_agent  # the agent console (坐席工作台) and its WebSocket
 
     pages_agent.setup(app)
+    from console import pages_sms  # the surveys and the local SMS outbox (短信与回访)
+
+    add_routes(app, pages_sms.ROUTES)

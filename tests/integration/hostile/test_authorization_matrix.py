@@ -113,6 +113,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/experts/{expert_id}/edit"):                 "- - - - + + -",
     ("POST", "/experts/{expert_id}/edit"):                "- - - - + + -",
     ("POST", "/experts/{expert_id}/active"):              "- - - - + + -",
+    ("GET", "/sms"):                                      "- + - - + + -",
     ("GET", "/seat/wall"):                                "- - - - + + -",
     ("GET", "/seat/wall/data"):                           "- - - - + + -",
     ("GET", "/agent"):                                    "- + - - + + -",
