@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 HEADER = struct.Struct("!BBHII")
 PT_ULAW = 0
 PT_SLIN16 = 118
+RECEIVE_BUFFER = 1024 * 1024
+"""Bytes of UDP receive buffer the receiver asks for (SO_RCVBUF)."""
 FORMATS = {"slin16": (PT_SLIN16, 16000), "ulaw": (PT_ULAW, 8000)}
 """externalMedia `format` → (RTP payload type Asterisk uses, sample rate)."""
 
@@ -259,6 +262,7 @@ class RtpReceiver(asyncio.DatagramProtocol):
         self.port = 0
         self.peer: tuple[str, int] | None = None
         self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
         self._pcm: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._closed = False
         self._released = asyncio.Event()
@@ -267,7 +271,18 @@ class RtpReceiver(asyncio.DatagramProtocol):
     async def open(cls, host: str = "127.0.0.1", depth: int = 4) -> RtpReceiver:
         loop = asyncio.get_running_loop()
         receiver = cls(depth)
-        transport, _ = await loop.create_datagram_endpoint(lambda: receiver, local_addr=(host, 0))
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            # Room for seconds of RTP (a 20 ms packet costs ~2 KB of buffer): should the event loop stall,
+            # the packets wait in the kernel instead of being dropped. The kernel caps it at rmem_max.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            sock.bind((host, 0))
+            sock.setblocking(False)
+            transport, _ = await loop.create_datagram_endpoint(lambda: receiver, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        receiver._sock = sock
         receiver._transport = transport
         receiver.host, receiver.port = transport.get_extra_info("sockname")[:2]
         return receiver
@@ -296,6 +311,21 @@ class RtpReceiver(asyncio.DatagramProtocol):
             return
         for pcm in self.jitter.push(packet):
             self._pcm.put_nowait(pcm)
+
+    def _take_what_arrived(self) -> None:
+        """Read what already waits in the socket: it is the call's audio too.
+
+        The event loop hands over one datagram per turn, so packets that arrived just before the stream
+        was hung up would otherwise be thrown away by `close()`.
+        """
+        if self._sock is None or self._transport is None or self._transport.is_closing():
+            return
+        while True:
+            try:
+                data, addr = self._sock.recvfrom(65536)
+            except OSError:  # BlockingIOError: nothing more waiting
+                return
+            self.datagram_received(data, addr)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._released.set()
@@ -330,6 +360,7 @@ class RtpReceiver(asyncio.DatagramProtocol):
         """Stop receiving: release the port, hand on what the jitter buffer held, end `audio()`."""
         if self._closed:
             return
+        self._take_what_arrived()
         self._closed = True
         if self._transport is not None:
             self._transport.close()

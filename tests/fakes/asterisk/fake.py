@@ -754,6 +754,10 @@ class FakeAsterisk:
             return
         if channel.bridge is not None:
             self.leave_bridge(channel, channel.bridge, moved=True)
+        self.send_due_rtp(bridge)
+        stream = self.rtp_streams.get(channel.id)
+        if stream is not None:
+            stream.send_due()  # its time outside any bridge was silence
         bridge.channels.append(channel)
         if channel not in bridge.past_channels:
             bridge.past_channels.append(channel)
@@ -764,6 +768,16 @@ class FakeAsterisk:
         from .media import started_bridge_media
 
         started_bridge_media(self, bridge, channel)
+
+    def send_due_rtp(self, bridge: Bridge) -> None:
+        """Before what `bridge` carries changes: its externalMedia streams send what it carried so far.
+
+        Asterisk sends RTP in real time, so by now it has left; the fake's sender may be behind.
+        """
+        for member in bridge.channels:
+            stream = self.rtp_streams.get(member.id)
+            if stream is not None:
+                stream.send_due()
 
     def update_connected_lines(self, bridge: Bridge) -> None:
         """Two parties in a mixing bridge see each other as connected line; one left alone sees nobody."""
@@ -783,6 +797,7 @@ class FakeAsterisk:
     def leave_bridge(
         self, channel: Channel, bridge: Bridge, moved: bool, fail_when_empty: bool = True
     ) -> None:
+        self.send_due_rtp(bridge)
         if channel in bridge.channels:
             technology = bridge.technology
             bridge.channels.remove(channel)

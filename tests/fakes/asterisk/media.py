@@ -339,6 +339,7 @@ class RtpStream:
         self.received = 0
         self.started_at: float | None = None  # call-flow time of the first packet
         self.stopped_at: float | None = None  # call-flow time up to which packets were sent
+        self._held: bytes | None = None  # a packet held back to be sent after the next (reordering)
 
     @property
     def payload_type(self) -> int:
@@ -373,35 +374,47 @@ class RtpStream:
 
     async def run(self) -> None:
         clock = self.fake.clock
-        began = clock.monotonic()
-        self.started_at = began
+        self.started_at = clock.monotonic()
         try:
-            held: bytes | None = None
             while self.channel.alive:
-                now = clock.monotonic()
-                due = int((now - began) / 0.02)
-                while self.sent < due and self.channel.alive:
-                    index = self.sent
-                    data = self.packet(began + index * 0.02)
-                    impairment = self.fake.rtp_impairment
-                    if impairment.drop_every and index % impairment.drop_every == impairment.drop_every - 1:
-                        self.dropped += 1  # lost on the way: a gap in the sequence numbers
-                        continue
-                    if impairment.swap_every and index % impairment.swap_every == 0 and held is None:
-                        held = data  # sent after the next one: reordered
-                        continue
-                    for chunk in (data, held) if held is not None else (data,):
-                        with contextlib.suppress(OSError):
-                            self.sock.sendto(chunk, self.remote)
-                    held = None
-                self.stopped_at = now  # the stream covers up to here
+                self.send_due()
                 self._drain()
                 await asyncio.sleep(max(0.0005, clock.real_seconds(0.02)))
         finally:
             self.close()
 
+    def send_due(self) -> None:
+        """Send every packet whose 20 ms have passed on the call-flow clock, paced from the start time.
+
+        Real Asterisk sends RTP in real time from its own threads; this task shares the event loop and
+        may run late, so it catches up here. The fake calls this also right before the bridge's content
+        changes or the channel goes, so what the bridge carried until then has left, as with Asterisk.
+        """
+        if self.started_at is None or self.sock.fileno() < 0:
+            return
+        began = self.started_at
+        now = self.fake.clock.monotonic()
+        due = int((now - began) / 0.02)
+        while self.sent < due:
+            index = self.sent
+            data = self.packet(began + index * 0.02)
+            impairment = self.fake.rtp_impairment
+            if impairment.drop_every and index % impairment.drop_every == impairment.drop_every - 1:
+                self.dropped += 1  # lost on the way: a gap in the sequence numbers
+                continue
+            if impairment.swap_every and index % impairment.swap_every == 0 and self._held is None:
+                self._held = data  # sent after the next one: reordered
+                continue
+            for chunk in (data, self._held) if self._held is not None else (data,):
+                with contextlib.suppress(OSError):
+                    self.sock.sendto(chunk, self.remote)
+            self._held = None
+        self.stopped_at = now  # the stream covers up to here
+
     def close(self) -> None:
-        """Release the UDP socket (also when the channel goes before the stream ever ran)."""
+        """Send what is due, then release the UDP socket (also when the channel goes before it ever ran)."""
+        if self.sock.fileno() >= 0:
+            self.send_due()
         self.sock.close()
 
     def _drain(self) -> None:

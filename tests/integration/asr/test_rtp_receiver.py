@@ -41,3 +41,21 @@ async def test_the_receiver_takes_real_datagrams_reordered_and_releases_its_port
         again.bind(("127.0.0.1", receiver.port))  # the port is free again
     finally:
         again.close()
+
+
+async def test_a_burst_that_arrived_just_before_the_stream_ends_is_all_heard() -> None:
+    """Two seconds of packets land at once and the stream is closed before the loop has had a turn."""
+    receiver = await RtpReceiver.open("127.0.0.1")
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for seq in range(100):
+            payload = struct.pack("!320h", *([seq + 1] * 320))
+            sender.sendto(build_rtp(seq, seq * 320, 7, payload), ("127.0.0.1", receiver.port))
+        receiver.close()  # no await since the burst: every datagram still waits in the socket
+    finally:
+        sender.close()
+    pcm = b"".join([chunk async for chunk in receiver.audio()])
+    firsts = [struct.unpack_from("<h", pcm, i)[0] for i in range(0, len(pcm), 640)]
+    assert firsts == list(range(1, 101))
+    assert receiver.stats.datagrams == 100 and receiver.jitter.stats.lost == 0
+    await receiver.wait_closed()

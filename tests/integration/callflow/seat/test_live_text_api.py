@@ -30,6 +30,15 @@ async def test_the_agent_reads_the_live_text_of_their_call_and_others_may_not(
     call = await service.fake.place_call(number="13612345678", script=[*TO_SEAT, WaitUntilBridged()])
     queue = service.client.app[SEAT_QUEUE]
     assert await service.fake.wait_until(lambda: len(service.fake.rtp_streams) == 2, 10)
+    live = wiring.transcriber
+
+    def tapped() -> bool:  # a voice flows out as RTP once its snoop and externalMedia channel are bridged
+        taps = [t for call_taps in live.taps.values() for t in call_taps]
+        return len(taps) == 2 and all(
+            (b := service.fake.bridges.get(t.bridge_id)) is not None and len(b.channels) == 2 for t in taps
+        )
+
+    assert await service.fake.wait_until(tapped, 10)
     [call_id] = list(queue.callers)
     call.add_steps(Speak(write_tone(tmp_path / "caller.wav", 440, 2.5)))
     await call.finished()

@@ -120,6 +120,24 @@ async def bridged(line: SeatLine, agent: str) -> tuple[Call, Endpoint, QueuedCal
     return call, phone, session
 
 
+async def until_tapped(line: SeatLine, live: LiveTranscriber, session: QueuedCallerSession) -> None:
+    """Until each party's snoop and externalMedia channel are in its live bridge.
+
+    Only from then on does a party's voice flow out as RTP (words said before the tap is up are not
+    live text, on a real Asterisk too), so a scenario speaks after this, not after the channels exist.
+    """
+
+    def tapped() -> bool:
+        taps = live.taps.get(session.call_id, [])
+        held = [line.fake.bridges.get(t.bridge_id) for t in taps]
+        return len(taps) == 2 and all(
+            b is not None and {c.id for c in b.channels} == {t.snoop_id, t.media_id}
+            for b, t in zip(held, taps, strict=True)
+        )
+
+    await line.until(tapped, what="both parties' live taps bridged")
+
+
 async def test_caller_and_agent_are_heard_apart_over_real_rtp_and_their_text_is_published(
     seat_line: SeatLine, tmp_path: Path
 ) -> None:
@@ -130,6 +148,7 @@ async def test_caller_and_agent_are_heard_apart_over_real_rtp_and_their_text_is_
     live = LiveTranscriber(line.queue, engine, transcripts)
     call, phone, session = await bridged(line, "agent161")
     await line.until(lambda: len(line.fake.rtp_streams) == 2, what="two externalMedia streams")
+    await until_tapped(line, live, session)
     taps = live.taps[session.call_id]
     assert {t.snoop_id for t in taps} | {t.media_id for t in taps} <= session.helper_channels
     assert all(t.receiver is not None and t.receiver.port > 0 for t in taps)
@@ -177,9 +196,10 @@ async def test_ulaw_streams_arrive_as_8khz_pcm(seat_line: SeatLine, tmp_path: Pa
     line = seat_line
     engine = CountingEngine()
     transcripts = LiveTranscripts()
-    LiveTranscriber(line.queue, engine, transcripts, fmt="ulaw")
+    live = LiveTranscriber(line.queue, engine, transcripts, fmt="ulaw")
     call, phone, session = await bridged(line, "agent165")
     await line.until(lambda: len(line.fake.rtp_streams) == 2, what="two externalMedia streams")
+    await until_tapped(line, live, session)
     assert {s.fmt for s in line.fake.rtp_streams.values()} == {"ulaw"}
     call.add_steps(Speak(write_tone(tmp_path / "caller.wav", 440, 2.0)))
     await call.finished()
@@ -233,6 +253,7 @@ async def test_the_real_vosk_engine_turns_the_callers_rtp_into_text_while_the_ca
     live = LiveTranscriber(line.queue, engine, transcripts)
     call, phone, session = await bridged(line, "agent164")
     await line.until(lambda: len(line.fake.rtp_streams) == 2, what="two externalMedia streams")
+    await until_tapped(line, live, session)
     call.add_steps(Speak(korean_speech.phrase_16k))
     await call.finished()
     await line.hotline.hang_up(call)

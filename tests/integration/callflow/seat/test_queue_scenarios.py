@@ -82,7 +82,14 @@ async def test_two_agents_answering_at_once_one_wins_the_other_leg_is_hung_up(se
 
 async def test_a_caller_hanging_up_while_the_agent_rings_hangs_up_the_agent_leg(seat_line: SeatLine) -> None:
     phone = await seat_line.agent("agent501", answer_after=None)
-    call = await seat_line.caller([Wait(5), HangUp()])
+    call = await seat_line.caller([WaitUntilHungUp()])
+
+    def agent_phone_rings() -> bool:
+        legs = [c for c in seat_line.fake.channels.values() if c.name.startswith("PJSIP/agent501-")]
+        return any(c.state == "Ringing" for c in legs)
+
+    await seat_line.until(agent_phone_rings, what="the agent's phone to ring")  # not a fixed wait: rung by then
+    await seat_line.hotline.hang_up(call)  # the caller hangs up while it rings
     row = await seat_line.finished(call)
     assert row.disposition == "abandoned"
     assert [(r["agent"], r["outcome"]) for r in row.rung] == [("agent501", "caller-left")]
