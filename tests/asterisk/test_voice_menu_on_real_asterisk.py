@@ -8,8 +8,16 @@ from callflow.cli import run_call_test
 from tests.asterisk.conftest import RealHotline
 
 
-async def _our_channels(hotline: RealHotline) -> list[str]:
-    return [c["name"] for c in await hotline.client.list_channels() if "hotline-local" in c["name"]]
+async def _our_channels(hotline: RealHotline, within_s: float = 5.0) -> list[str]:
+    """The test call's channels still in Asterisk once their hang-up has had `within_s` to finish (a Local
+    channel's second half is torn down asynchronously, just after the call test returns)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while True:
+        left = [c["name"] for c in await hotline.client.list_channels() if "hotline-local" in c["name"]]
+        if not left or loop.time() >= deadline:
+            return left
+        await asyncio.sleep(0.1)
 
 
 async def test_a_caller_pressing_1_then_3_reaches_the_complaint_service(real_hotline: RealHotline) -> None:
