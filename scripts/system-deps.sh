@@ -9,7 +9,9 @@ command -v docker-compose >/dev/null || need+=(docker-compose)
 { command -v kamailio >/dev/null || [ -x /usr/sbin/kamailio ]; } || need+=(kamailio)  # kamailio -c of deploy/kamailio (scale profile)
 command -v chromium >/dev/null || need+=(chromium)  # browser tests (tests/browser, Playwright)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)  # CJK glyphs in browser screenshots
+command -v fc-list >/dev/null || need+=(fontconfig)  # font lookup for matplotlib, WeasyPrint and Chromium
 [ -n "$(fc-list "Noto Sans CJK SC" 2>/dev/null)" ] || need+=(fonts-noto-cjk)  # reports: CJK font for charts and PDF
+/sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || need+=(libpangoft2-1.0-0)  # WeasyPrint (report PDFs)
 command -v pdftotext >/dev/null || need+=(poppler-utils)  # reports tests: pdftotext, pdffonts
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
