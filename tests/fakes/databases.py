@@ -11,12 +11,13 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from hotline.db import make_engine
+from hotline.db import make_engine, upgrade_async
 
 
 def postgres_base_url() -> str:
@@ -47,6 +48,20 @@ async def fresh_postgres_database(base: str, prefix: str) -> AsyncIterator[str]:
         yield make_url(base).set(database=name).render_as_string(hide_password=False)
     finally:
         await admin_sql(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def migrated_database(dialect: str, folder: Path, prefix: str) -> AsyncIterator[str]:
+    """A database brought to every package's head: a SQLite file in `folder`, or a fresh PostgreSQL
+    database named after `prefix` (dropped afterwards). For fixtures parametrized over both dialects."""
+    if dialect == "sqlite":
+        url = f"sqlite+aiosqlite:///{folder / 'hotline.db'}"
+        await upgrade_async(url)
+        yield url
+        return
+    async with fresh_postgres_database(postgres_base_url(), prefix) as url:
+        await upgrade_async(url)
+        yield url
 
 
 @contextmanager

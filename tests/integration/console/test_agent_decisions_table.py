@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.db import upgrade_async
-from tests.fakes.databases import fresh_postgres_database, postgres_base_url
+from tests.fakes.databases import migrated_database
 from tests.fakes.schema import schema_drift
 
 TABLES = {"console_agent_decisions"}
@@ -16,13 +15,7 @@ TABLES = {"console_agent_decisions"}
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def migrated(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}"
-        await upgrade_async(url)
-        yield url
-        return
-    async with fresh_postgres_database(postgres_base_url(), "agentdesk") as url:
-        await upgrade_async(url)
+    async with migrated_database(request.param, tmp_path, "agentdesk") as url:
         yield url
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.db import upgrade_async
-from tests.fakes.databases import fresh_postgres_database, postgres_base_url
+from tests.fakes.databases import migrated_database
 from tests.fakes.schema import schema_drift
 
 REVIEW_TABLES = {"review_rectifications", "review_bad_reviews", "review_responsibilities", "review_events"}
@@ -16,13 +15,7 @@ REVIEW_TABLES = {"review_rectifications", "review_bad_reviews", "review_responsi
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def review_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}"
-        await upgrade_async(url)
-        yield url
-        return
-    async with fresh_postgres_database(postgres_base_url(), "reviews") as url:
-        await upgrade_async(url)
+    async with migrated_database(request.param, tmp_path, "reviews") as url:
         yield url
 
 

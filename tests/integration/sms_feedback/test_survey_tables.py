@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from hotline.db import make_engine, make_sessionmaker, upgrade_async
+from hotline.db import make_engine, make_sessionmaker
 from sms_feedback.adapters.orm import InboundMessageRow, OptOutRow, SurveyRow
 from sms_feedback.adapters.survey_store import SqlSurveyStore
-from tests.fakes.databases import fresh_postgres_database, postgres_base_url
+from tests.fakes.databases import migrated_database
 from tests.fakes.schema import schema_drift
 
 SURVEY_TABLES = {"sms_surveys", "sms_inbound_messages", "sms_opt_outs"}
@@ -22,13 +22,7 @@ CLOSED_AT = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def survey_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'hotline.db'}"
-        await upgrade_async(url)
-        yield url
-        return
-    async with fresh_postgres_database(postgres_base_url(), "survey") as url:
-        await upgrade_async(url)
+    async with migrated_database(request.param, tmp_path, "survey") as url:
         yield url
 
 
