@@ -27,7 +27,8 @@ from callflow.ari.errors import AriError, NotFound
 from callflow.seat.bridged import BridgedCall, Leg
 from callflow.seat.domain import SeatError
 from callflow.seat.hold import hold_caller, resume_caller
-from callflow.session import CallSession, Event
+from callflow.seat.legs import OriginatedLeg
+from callflow.session import Event
 
 if TYPE_CHECKING:
     from callflow.seat.services import SeatQueue
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXPERT_ARGS = "expert"
-CAUSE_BUSY = 17
-CAUSE_NO_ANSWER = (19, 21, 0)
 
 
 # --- errors (stable error ids for the API) ---
@@ -405,28 +404,15 @@ class ExpertCalls:
             )
 
 
-class ExpertLegSession(CallSession):
+class ExpertLegSession(OriginatedLeg):
     """A leg we originate to an expert: answer and hang-up go to `ExpertCalls` (专家呼叫腿)."""
 
     def __init__(self, calls: ExpertCalls, expert: ExpertCall, attempt: ExpertAttempt) -> None:
-        super().__init__({"id": attempt.channel_id}, [EXPERT_ARGS], calls.queue.clock)
+        super().__init__(attempt.channel_id, [EXPERT_ARGS], calls.queue.clock, calls.client)
         self.calls = calls
         self.expert = expert
         self.attempt = attempt
-        self.answered = False
-        self.why: str | None = None
         self.gone = False
-
-    async def start(self, resumed: bool = False) -> None:
-        """Nothing to do: `ExpertCalls` originates the leg right after adopting it."""
-
-    def close(self) -> None:
-        """The originate was refused: end this session's worker now."""
-        self.finish()
-        self._post(None)
-
-    async def fail(self, exc: BaseException) -> None:
-        await self.calls.client.hangup_if_present(self.channel_id)
 
     async def resume(self, channel: Event | None) -> None:
         """After a reconnect: did the leg answer, or end, while we could not hear? (A ringing leg is
@@ -439,13 +425,6 @@ class ExpertLegSession(CallSession):
         if not self.answered and current.get("state") == "Up":
             await self.on_StasisStart({"type": "StasisStart"})
 
-    async def on_Dial(self, event: Event) -> None:
-        status = event.get("dialstatus")
-        if status == "BUSY":
-            self.why = "busy"
-        elif status in ("CHANUNAVAIL", "CONGESTION"):
-            self.why = "unreachable"
-
     async def on_StasisStart(self, event: Event) -> None:
         self.answered = True
         await self.calls.leg_answered(self.expert, self.attempt)
@@ -454,9 +433,7 @@ class ExpertLegSession(CallSession):
         await self._gone("hung-up")
 
     async def on_ChannelDestroyed(self, event: Event) -> None:
-        cause = int(event.get("cause", 0) or 0)
-        why = self.why or ("busy" if cause == CAUSE_BUSY else "no-answer" if cause in CAUSE_NO_ANSWER else "unreachable")
-        await self._gone(why)
+        await self._gone(self.ring_failure(event))
 
     async def _gone(self, why: str) -> None:
         if not self.gone:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from callflow.ari.errors import AriError, NotFound
 from callflow.domain.call import CallRecord
 from callflow.seat.bridged import BridgedCall, Leg
+from callflow.seat.legs import OriginatedLeg
 from callflow.seat.records import SeatCall
 from callflow.services import SeatRequest
 from callflow.session import CallSession, Event
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-CAUSE_BUSY = 17
-CAUSE_NO_ANSWER = (19, 21, 0)
 
 
 class QueuedCallerSession(CallSession):
@@ -459,27 +458,14 @@ class QueuedCallerSession(CallSession):
             await asyncio.shield(self._writer)
 
 
-class AgentLegSession(CallSession):
+class AgentLegSession(OriginatedLeg):
     """A leg we originate to an agent's endpoint; its events go on to the caller's session."""
 
     def __init__(self, caller: QueuedCallerSession, channel_id: str, agent_id: str) -> None:
-        super().__init__({"id": channel_id}, ["agent"], caller.clock)
+        super().__init__(channel_id, ["agent"], caller.clock, caller.client)
         self.caller = caller
         self.agent_id = agent_id
-        self.answered = False
-        self.why: str | None = None
         self.left = False
-
-    async def start(self, resumed: bool = False) -> None:
-        """Nothing to do: the caller's session originates the leg right after adopting it."""
-
-    def close(self) -> None:
-        """The leg never came to be (the originate was refused): end this session's worker now."""
-        self.finish()
-        self._post(None)  # wakes the worker, which then sees the session finished
-
-    async def fail(self, exc: BaseException) -> None:
-        await self.caller.client.hangup_if_present(self.channel_id)
 
     async def resume(self, channel: Event | None) -> None:
         """After a reconnect: did the leg answer, or end, while we could not hear its events?
@@ -496,13 +482,6 @@ class AgentLegSession(CallSession):
         elif not self.answered and current.get("state") == "Up":
             await self.on_StasisStart({"type": "StasisStart"})
 
-    async def on_Dial(self, event: Event) -> None:
-        status = event.get("dialstatus")
-        if status == "BUSY":
-            self.why = "busy"
-        elif status in ("CHANUNAVAIL", "CONGESTION"):
-            self.why = "unreachable"
-
     async def on_StasisStart(self, event: Event) -> None:
         self.answered = True
         if self.caller.finished:  # the caller is gone: nobody to talk to
@@ -518,9 +497,7 @@ class AgentLegSession(CallSession):
 
     async def on_ChannelDestroyed(self, event: Event) -> None:
         if not self.answered:
-            cause = int(event.get("cause", 0) or 0)
-            why = self.why or ("busy" if cause == CAUSE_BUSY else "no-answer" if cause in CAUSE_NO_ANSWER else "unreachable")
-            self.caller.post({"type": "SeatRingFailed", "channel_id": self.channel_id, "why": why})
+            self.caller.post({"type": "SeatRingFailed", "channel_id": self.channel_id, "why": self.ring_failure(event)})
         elif not self.left:
             self.left = True
             self.caller.post({"type": "SeatAgentLeft", "channel_id": self.channel_id})
