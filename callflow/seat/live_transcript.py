@@ -71,7 +71,7 @@ class _CallText:
 class LiveTranscripts:
     """Segments of live calls (实时字幕), by call id: published as they come, kept after the call.
 
-    `subscribe(call_id)` yields the final segments so far, then every new partial and final segment,
+    `subscribe(call_id)` yields the segments so far (finals and current partials), then every new partial and final segment,
     and ends when the call ends. The last `keep_ended` ended calls stay readable (the draft, late
     viewers); older ones are forgotten.
     """
@@ -124,11 +124,12 @@ class LiveTranscripts:
         return text is not None and not text.ended
 
     def subscribe(self, call_id: str) -> AsyncIterator[Segment]:
-        """From this moment on nothing is missed: the finals so far, then every update, until the end."""
+        """From this moment on nothing is missed: what was said so far (the finals and each party's
+        current partial — a viewer joining mid-sentence sees it), then every update, until the end."""
         queue: asyncio.Queue[Segment | None] = asyncio.Queue()
         text = self._calls.get(call_id)
-        for final in [] if text is None else text.finals:
-            queue.put_nowait(final)
+        for segment in [] if text is None else text.so_far():
+            queue.put_nowait(segment)
         if text is None or text.ended:
             queue.put_nowait(None)
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from asr.transcript import Segment
 from callflow.seat.live_transcript import LiveTranscripts
 
@@ -40,6 +42,19 @@ async def test_a_viewer_gets_what_was_said_so_far_then_every_update_until_the_ca
     assert [s.text async for s in viewer] == ["请讲吧"]
     assert [s.text async for s in live.subscribe("c1")] == ["你好", "请讲吧"]  # after the call: the finals
     assert [s async for s in live.subscribe("unknown")] == []
+
+
+async def test_a_viewer_joining_mid_sentence_first_gets_the_partial_being_spoken() -> None:
+    live = LiveTranscripts()
+    live.begin("c1", agent="agent101")
+    live.publish("c1", said("caller", "你好", 0.0))
+    live.publish("c1", said("caller", "我想问", 1.0, final=False))
+    viewer = live.subscribe("c1")
+    first = await anext(viewer)
+    second = await asyncio.wait_for(anext(viewer), 1)  # (before, a late viewer waited for the next update)
+    assert [(s.text, s.final) for s in (first, second)] == [("你好", True), ("我想问", False)]
+    live.end("c1")
+    assert [s async for s in viewer] == []
 
 
 def test_only_the_last_ended_calls_are_kept_and_nothing_is_published_after_the_end() -> None:
